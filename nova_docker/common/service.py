@@ -1,0 +1,38 @@
+"""Process start-up shared by every stackdock command."""
+
+from __future__ import annotations
+
+import threading
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+_lock = threading.Lock()
+_backend_ready = False
+
+
+def init_threading_backend() -> None:
+    """Select oslo.service's threading backend, once per process, before oslo.messaging runs.
+
+    oslo.service still defaults to eventlet; stackdock never uses it.
+    """
+    global _backend_ready
+    with _lock:
+        if _backend_ready:
+            return
+        from oslo_service import backend
+
+        try:
+            backend.init_backend(backend.BackendType.THREADING)
+        except backend.exceptions.BackendAlreadySelected:
+            if backend.get_backend_type() != backend.BackendType.THREADING:
+                raise
+        _backend_ready = True
+
+
+def prepare_service(argv: list[str] | None, conf: cfg.ConfigOpts = cfg.CONF) -> None:
+    """Parse stackdock.conf (default search /etc/stackdock/) and set up logging."""
+    init_threading_backend()
+    logging.register_options(conf)
+    conf(argv or [], project="stackdock", prog=None)
+    logging.setup(conf, "stackdock")
