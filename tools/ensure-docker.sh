@@ -54,7 +54,7 @@ existing=""
 if clean_pidfile "$PIDFILE" dockerd; then
     existing=$(tr -dc '0-9' <"$PIDFILE")
 else
-    existing=$(pgrep -x -o dockerd || true)
+    existing=$(live_pids dockerd | head -n1)
 fi
 if [ -n "$existing" ]; then
     log "dockerd is running (pid $existing) but $SOCK does not answer yet; waiting up to ${WAIT}s"
@@ -84,7 +84,7 @@ if [ -d "$CTRD_DIR" ]; then
     done
 fi
 # Orphaned dockerd-managed containerd without pid file.
-for pid in $(pgrep -x containerd || true); do
+for pid in $(live_pids containerd); do
     if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$CTRD_DIR/containerd.toml"; then
         log "stopping orphaned containerd (pid $pid)"
         stop_pid "$pid" 15

@@ -57,6 +57,15 @@ pid_alive() {
     [[ "$1" =~ ^[0-9]+$ ]] && [ -e "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]
 }
 
+# live_pids NAME: pids of live (non-zombie) processes whose command name is exactly NAME.
+live_pids() {
+    local pid
+    for pid in $(pgrep -x "$1" || true); do
+        pid_alive "$pid" && echo "$pid"
+    done
+    return 0
+}
+
 # pid_matches PID NAME: the process PID is alive and its command name is NAME.
 pid_matches() {
     local pid=$1 name=$2 comm
