@@ -137,3 +137,21 @@ script_sha() { cat "$@" | sha256sum | cut -c1-16; }
 image_label() {
     docker image inspect -f "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null | sed 's/<no value>//' || true
 }
+
+# busybox_tree DIR: a minimal root in DIR from the static busybox (busybox-static):
+# /bin/busybox, a symlink per applet, /bin/sh, /etc/passwd and /etc/group (root, nobody), /tmp.
+busybox_tree() {
+    local d=$1 bb app
+    bb=$(command -v busybox || true)
+    [ -n "$bb" ] && file -L "$bb" 2>/dev/null | grep -q 'statically linked' || bb=/bin/busybox
+    ldd "$bb" >/dev/null 2>&1 && die "$bb is not statically linked (install busybox-static)"
+    mkdir -p "$d"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,proc,sys,dev,root,var/tmp,run}
+    install -m 0755 "$bb" "$d/bin/busybox"
+    for app in $("$d/bin/busybox" --list-full); do
+        [ -e "$d/$app" ] || [ -L "$d/$app" ] || ln -s /bin/busybox "$d/$app"
+    done
+    [ -e "$d/bin/sh" ] || ln -s /bin/busybox "$d/bin/sh"
+    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$d/etc/passwd"
+    printf 'root:x:0:\nnogroup:x:65534:\n' >"$d/etc/group"
+    chmod 1777 "$d/tmp" "$d/var/tmp"
+}
