@@ -43,7 +43,9 @@ class ComputeDriver:
         "supports_remote_managed_ports": False,
         "supports_address_space_passthrough": False,
         "supports_address_space_emulated": False,
-        "supports_stateless_firmware": False,
+        "supports_ephemeral_encryption": False,
+        "supports_ephemeral_encryption_luks": False,
+        "supports_ephemeral_encryption_plain": False,
         "supports_virtio_fs": False,
         "supports_mem_backing_file": False,
         "supports_image_type_aki": False,
@@ -221,7 +223,7 @@ class ComputeDriver:
         image_meta: Any,
         rescue_password: str | None,
         block_device_info: Any,
-        share_info: Any = None,
+        share_info: Any,
     ) -> None:
         raise NotImplementedError()
 
