@@ -64,12 +64,11 @@ opts: list[cfg.Opt] = [
         min=1,
         help="Minutes a delete may take before the cluster ends DELETE_FAILED.",
     ),
-    cfg.IntOpt(
+    cfg.FloatOpt(
         "compute_report_max_age",
-        default=60,
-        min=1,
+        min=0.1,
         help="Compute agents whose last capacity report is older than this many seconds are "
-        "not chosen for new nodes.",
+        "not chosen for new nodes. Default: [compute] service_down_time.",
     ),
     cfg.FloatOpt(
         "cpu_allocation_ratio",
