@@ -36,6 +36,13 @@ if ! iptables -L -n >/dev/null 2>&1; then
     fi
 fi
 
+serves_default_socket() {  # serves_default_socket PID: that dockerd listens on $SOCK
+    local args
+    args=$(tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null) || return 1
+    printf '%s\n' "$args" | grep -Eq "^((-H|--host)=)?unix://$SOCK\$" && return 0
+    ! printf '%s\n' "$args" | grep -Eq '^(-H|--host)($|=)|^-H.'
+}
+
 wait_dockerd() {  # wait_dockerd PID SECS: wait for the socket while PID lives
     local pid=$1 end=$((SECONDS + $2))
     until docker_ping "$SOCK"; do
@@ -54,7 +61,14 @@ existing=""
 if clean_pidfile "$PIDFILE" dockerd; then
     existing=$(tr -dc '0-9' <"$PIDFILE")
 else
-    existing=$(live_pids dockerd | head -n1)
+    # A dockerd of ours whose pid file was deleted (not an engineer's private dockerd
+    # listening elsewhere, and never a container's inner dockerd: live_pids checks that).
+    for pid in $(live_pids dockerd); do
+        if serves_default_socket "$pid"; then
+            existing=$pid
+            break
+        fi
+    done
 fi
 if [ -n "$existing" ]; then
     log "dockerd is running (pid $existing) but $SOCK does not answer yet; waiting up to ${WAIT}s"
@@ -85,6 +99,8 @@ if [ -d "$CTRD_DIR" ]; then
 fi
 # Orphaned dockerd-managed containerd without pid file.
 for pid in $(live_pids containerd); do
+    ppid=$(awk '{print $4}' "/proc/$pid/stat" 2>/dev/null || echo 0)
+    pid_matches "$ppid" dockerd && continue
     if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$CTRD_DIR/containerd.toml"; then
         log "stopping orphaned containerd (pid $pid)"
         stop_pid "$pid" 15

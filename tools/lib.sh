@@ -57,22 +57,30 @@ pid_alive() {
     [[ "$1" =~ ^[0-9]+$ ]] && [ -e "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]
 }
 
-# live_pids NAME: pids of live (non-zombie) processes whose command name is exactly NAME.
+# same_mntns PID: PID runs in our mount namespace. Daemons inside containers (the inner
+# dockerd/containerd of docker-in-docker swarm nodes) are visible from the host with the same
+# names and even the same /var/run/docker/... paths: never mistake them for the host's.
+same_mntns() {
+    [ "$(readlink "/proc/$1/ns/mnt" 2>/dev/null)" = "$(readlink /proc/self/ns/mnt)" ]
+}
+
+# live_pids NAME: pids of live (non-zombie) host processes whose command name is exactly NAME.
 live_pids() {
     local pid
     for pid in $(pgrep -x "$1" || true); do
-        pid_alive "$pid" && echo "$pid"
+        pid_alive "$pid" && same_mntns "$pid" && echo "$pid"
     done
     return 0
 }
 
-# pid_matches PID NAME: the process PID is alive and its command name is NAME.
+# pid_matches PID NAME: the process PID is alive, its command name is NAME, and it runs in
+# our mount namespace (a reused pid may belong to a container's daemon of the same name).
 pid_matches() {
     local pid=$1 name=$2 comm
     [[ "$pid" =~ ^[0-9]+$ ]] || return 1
     [ -r "/proc/$pid/comm" ] || return 1
     comm=$(cat "/proc/$pid/comm" 2>/dev/null) || return 1
-    [ "$comm" = "$name" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]
+    [ "$comm" = "$name" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] && same_mntns "$pid"
 }
 
 # clean_pidfile FILE NAME: remove FILE if the pid in it is dead or is not a NAME process
