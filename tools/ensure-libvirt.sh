@@ -82,7 +82,8 @@ mkdir -p /run/libvirt /var/log/libvirt
 vld=$(daemon_pid virtlogd /run/virtlogd.pid /var/run/virtlogd.pid)
 if [ -z "$vld" ]; then
     log "starting virtlogd"
-    virtlogd -d 9>&-
+    virtlogd -d </dev/null >>/var/log/stackdock-libvirtd.log 2>&1 9>&- \
+        || die "virtlogd failed to start (see /var/log/stackdock-libvirtd.log)"
 fi
 
 start=$SECONDS
@@ -94,12 +95,14 @@ if [ -z "$lvd" ]; then
         pid_alive "$pid" || { log "removing stale pid file $f"; rm -f "$f"; }
     done
     log "starting libvirtd"
-    libvirtd -d 9>&-
+    echo "=== $(date -u +%FT%TZ) tools/ensure-libvirt.sh starting libvirtd" >>/var/log/stackdock-libvirtd.log
+    libvirtd -d </dev/null >>/var/log/stackdock-libvirtd.log 2>&1 9>&- \
+        || die "libvirtd failed to start (see /var/log/stackdock-libvirtd.log)"
 else
     log "libvirtd is running (pid $lvd) but does not answer yet; waiting up to ${WAIT}s"
 fi
 wait_for "libvirtd (qemu:///system)" "$WAIT" libvirt_ok \
-    || die "libvirtd does not answer on qemu:///system after ${WAIT}s (see /var/log/libvirt/libvirtd.log)"
+    || die "libvirtd does not answer on qemu:///system after ${WAIT}s (see /var/log/stackdock-libvirtd.log and /var/log/libvirt/)"
 log "libvirtd ready after $((SECONDS - start))s"
 # Warm libvirt's QEMU capability cache now (the first probe takes several seconds under TCG)
 # rather than inside the first test that connects.
