@@ -62,6 +62,13 @@ class FlavorTooLarge(Invalid):
     msg_fmt = "Flavor does not fit on this host: %(reason)s"
 
 
+class FlavorDiskSmallerThanImage(Invalid):
+    msg_fmt = (
+        "Flavor's disk is too small for the requested image: the flavor has %(flavor_size)s "
+        "bytes, the image is %(image_size)s bytes."
+    )
+
+
 class InstanceDeployFailure(NovaDockerException):
     msg_fmt = "Failed to deploy instance: %(reason)s"
 
