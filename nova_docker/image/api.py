@@ -330,13 +330,26 @@ class LocalImageService:
             self._write_meta(meta)
         return meta
 
-    def update(self, image_id: str, properties: dict[str, Any]) -> dict[str, Any]:
-        """Merge properties into an image's metadata."""
+    #: Fields update() may change besides properties.
+    UPDATABLE = ("name", "container_format", "disk_format", "status")
+
+    def update(
+        self, image_id: str, properties: dict[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """Merge properties into an image's metadata and set name/formats/status."""
+        bad = set(fields) - set(self.UPDATABLE)
+        if bad:
+            raise exception.Invalid(reason=f"cannot update image fields {sorted(bad)}")
+        if "container_format" in fields and fields["container_format"] not in CONTAINER_FORMATS:
+            raise exception.Invalid(reason=f"container_format {fields['container_format']!r}")
+        if "disk_format" in fields and fields["disk_format"] not in DISK_FORMATS:
+            raise exception.Invalid(reason=f"disk_format {fields['disk_format']!r}")
         with self._locked():
             meta = self._load(_validate_id(image_id))
             if meta is None:
                 raise exception.ImageNotFound(image_id=image_id)
-            meta["properties"].update(properties)
+            meta["properties"].update(properties or {})
+            meta.update(fields)
             meta["updated_at"] = _now()
             self._write_meta(meta)
         return meta
