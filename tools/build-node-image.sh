@@ -14,7 +14,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 IMAGE=${STACKDOCK_NODE_IMAGE:-stackdock/swarm-node:latest}
-SHA=$(script_sha "$0" "$(dirname "$0")/lib.sh")
+SHA=$(script_sha "$0")
 VERIFY=0
 [ "${1:-}" = "--verify" ] && VERIFY=1
 
@@ -210,6 +210,7 @@ chmod 0755 "$root/usr/local/bin/stackdock-node-start"
 echo "$SHA" >"$root/etc/stackdock-node/build"
 
 log "importing $IMAGE"
+old_id=$(docker image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 tar -C "$root" --numeric-owner -c . \
     | docker import \
         --change 'CMD ["/usr/local/bin/stackdock-node-start"]' \
@@ -217,6 +218,8 @@ tar -C "$root" --numeric-owner -c . \
         --change "LABEL stackdock.suite=$SUITE" \
         --message "stackdock swarm node ($SUITE, tools/build-node-image.sh)" \
         - "$IMAGE" >/dev/null
+# The previous build, unless a container still uses it (no -f).
+[ -n "$old_id" ] && docker rmi "$old_id" >/dev/null 2>&1 || true
 log "built $IMAGE (stackdock.build=$SHA, $(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%d MB", $1/1e6}')) in $((SECONDS - t))s"
 [ $VERIFY = 1 ] && verify
 exit 0

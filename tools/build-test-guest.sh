@@ -16,7 +16,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 OUT=${STACKDOCK_TEST_GUEST_DIR:-/var/lib/stackdock/test-guest}
-SHA=$(script_sha "$0" "$(dirname "$0")/lib.sh")
+SHA=$(script_sha "$0" <(declare -f busybox_tree))
 MODULES="virtio_pci virtio_blk virtio_scsi virtio_net ata_piix ahci sr_mod sd_mod isofs vfat nls_cp437 nls_iso8859_1 button evdev"
 
 manifest_ok() {
