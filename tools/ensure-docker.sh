@@ -16,6 +16,9 @@ WAIT=${STACKDOCK_DOCKER_WAIT:-120}
 docker_ping "$SOCK" && { log "dockerd already answers on $SOCK"; exit 0; }
 
 if ! is_root; then
+    if [ -S "$SOCK" ] && [ ! -w "$SOCK" ]; then
+        die "$SOCK exists but $(id -un) may not use it: add the user to group docker (usermod -aG docker $(id -un)) or run as root"
+    fi
     die "no Docker engine answers on $SOCK. As root run: tools/ensure-docker.sh (installs docker.io, starts dockerd -H unix://$SOCK)"
 fi
 

@@ -24,6 +24,9 @@ libvirt_ok() {
 
 if ! is_root; then
     libvirt_ok && { log "libvirtd answers on qemu:///system"; exit 0; }
+    if [ -S "$SOCK" ] && [ ! -w "$SOCK" ]; then
+        die "libvirtd runs but $(id -un) may not use $SOCK: add the user to group libvirt or run as root"
+    fi
     die "libvirtd does not answer on qemu:///system. As root run: tools/ensure-libvirt.sh (installs libvirt-daemon-system libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils libvirt-clients, starts virtlogd -d and libvirtd -d)"
 fi
 
