@@ -225,3 +225,15 @@ class Quota(TimestampMixin, Base):
     project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255), nullable=False)
     resource: orm.Mapped[str] = orm.mapped_column(sa.String(255), nullable=False)
     hard_limit: orm.Mapped[int] = orm.mapped_column(sa.Integer, nullable=False)
+
+
+class ConductorLock(Base):
+    """Which conductor works a cluster (magnum_lite.conductor.locks; migration 0002)."""
+
+    __tablename__ = "conductor_locks"
+
+    cluster_uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    owner: orm.Mapped[str] = orm.mapped_column(sa.String(255), nullable=False)
+    #: Random per conductor process: tells a restarted conductor from its earlier run.
+    incarnation: orm.Mapped[str] = orm.mapped_column(sa.String(36), nullable=False)
+    acquired_at: orm.Mapped[datetime.datetime] = orm.mapped_column(sa.DateTime, nullable=False)
