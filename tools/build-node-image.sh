@@ -138,6 +138,10 @@ if [ -z "$MIRROR" ]; then
     esac
 fi
 
+# Newer suites (Debian 13) ship the docker CLI as its own package; the node wants it too.
+INCLUDE=docker.io,iproute2,iptables,ca-certificates,procps
+if apt-cache show docker-cli >/dev/null 2>&1; then INCLUDE=$INCLUDE,docker-cli; fi
+
 t=$SECONDS
 CACHE=/var/cache/stackdock/debootstrap
 mkdir -p "$CACHE" /var/tmp
@@ -146,7 +150,7 @@ trap 'rm -rf "$work"' EXIT
 root="$work/root"
 log "debootstrap $SUITE from $MIRROR (log: $work/debootstrap.log)"
 if ! debootstrap --variant=minbase --cache-dir="$CACHE" \
-        --include=docker.io,iproute2,iptables,ca-certificates,procps \
+        --include="$INCLUDE" \
         "$SUITE" "$root" "$MIRROR" >"$work/debootstrap.log" 2>&1; then
     tail -n 30 "$work/debootstrap.log" >&2
     [ -f "$root/debootstrap/debootstrap.log" ] && tail -n 30 "$root/debootstrap/debootstrap.log" >&2
