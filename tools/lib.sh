@@ -17,8 +17,13 @@ need_debs() {
     fi
     log "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
-        || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; }
+    # 9>&-: a daemon that a package's postinst starts must not inherit the ensure lock (fd 9)
+    # and hold it forever. The dpkg lock timeout covers engineers installing at the same time.
+    local apt=(apt-get -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends)
+    "${apt[@]}" install "${missing[@]}" >/dev/null 2>&1 9>&- \
+        || { apt-get -q -o DPkg::Lock::Timeout=300 update >/dev/null 2>&1 9>&- \
+            && "${apt[@]}" install "${missing[@]}" >/dev/null 9>&-; } \
+        || die "apt-get install ${missing[*]} failed"
 }
 
 # wait_for DESCRIPTION SECONDS CMD...: poll CMD until it succeeds or the time is up.
