@@ -82,6 +82,14 @@ opts: list[cfg.Opt] = [
         min=0.0,
         help="Memory the scheduler may place per MiB of memory of a compute agent.",
     ),
+    cfg.FloatOpt(
+        "graceful_shutdown_timeout",
+        default=60.0,
+        min=0.0,
+        help="On SIGTERM the conductor stops taking orders and waits up to this many seconds "
+        "for running operations; clusters still in progress are resumed at the next start "
+        "or by another conductor.",
+    ),
     cfg.StrOpt(
         "hypervisor_type",
         default="docker",

@@ -1,0 +1,48 @@
+"""magnum-lite-conductor: the RPC server that builds and runs clusters.
+
+Reads stackdock.conf (``--config-file``), serves topic ``[conductor] topic`` as server
+``[conductor] host``, and stops cleanly on SIGTERM/SIGINT: no new orders, running operations
+get ``[conductor] graceful_shutdown_timeout`` seconds. It never forks.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+
+from oslo_log import log as logging
+
+from magnum_lite import conf as ml_conf
+from nova_docker.common import rpc
+from nova_docker.common import service as common_service
+
+LOG = logging.getLogger(__name__)
+
+
+def main(argv: list[str] | None = None) -> int:
+    conf = ml_conf.CONF
+    common_service.prepare_service(sys.argv[1:] if argv is None else argv, conf)
+    from magnum_lite.conductor import service
+
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: object) -> None:
+        LOG.info("Signal %d received; stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    svc = service.ConductorService(conf)
+    svc.start()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        svc.stop()
+        rpc.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
