@@ -45,7 +45,7 @@ fi
 is_root || die "the test guest in $OUT is missing or outdated; as root run: tools/build-test-guest.sh"
 ensure_lock /run/stackdock-build-guest.lock
 manifest_ok 2>/dev/null && { log "test guest in $OUT is up to date"; exit 0; }
-need_debs busybox-static cpio e2fsprogs qemu-utils gzip xz-utils file
+need_debs busybox-static cpio e2fsprogs qemu-utils gzip xz-utils zstd file
 
 t=$SECONDS
 work=$(mktemp -d /var/tmp/stackdock-guest.XXXXXX)
@@ -58,7 +58,7 @@ if [ -z "$kpkg" ]; then
     kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
 fi
 if [ -z "$kpkg" ]; then  # fall back to the newest linux-image-<version>-cloud-amd64 known to apt
-    kpkg=$(apt-cache search --names-only '^linux-image-[0-9.]+-[0-9]+-cloud-amd64$' | awk '{print $1}' | sort -V | tail -n1)
+    kpkg=$(apt-cache search --names-only '^linux-image-[0-9].*-cloud-amd64$' | awk '{print $1}' | grep -v -e -dbg -e -unsigned | sort -V | tail -n1)
 fi
 [ -n "$kpkg" ] || die "cannot find a linux-image-*-cloud-amd64 package (apt-cache depends linux-image-cloud-amd64)"
 log "kernel package: $kpkg"
