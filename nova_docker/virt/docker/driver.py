@@ -326,11 +326,16 @@ class DockerDriver(driver.ComputeDriver):
 
     # -- networks -------------------------------------------------------------------------
     def ensure_network(
-        self, name: str, labels: dict[str, str] | None = None, internal: bool = False
+        self,
+        name: str,
+        labels: dict[str, str] | None = None,
+        internal: bool = False,
+        subnet: str | None = None,
+        gateway: str | None = None,
     ) -> dict[str, Any]:
         """Create a stackdock bridge network unless it exists (not in Nova's contract)."""
         with self._engine(action=f"ensure network {name}"):
-            return networks.ensure(self.api, self.conf, name, labels, internal)
+            return networks.ensure(self.api, self.conf, name, labels, internal, subnet, gateway)
 
     def delete_network(self, name: str) -> None:
         """Delete a stackdock-created network; missing is fine (not in Nova's contract)."""

@@ -171,6 +171,16 @@ def spawn(
             LOG.exception("Could not remove container %s after a failed spawn", container_id)
         if isinstance(exc, exception.NovaDockerException):
             raise
+        if isinstance(exc, docker.errors.NotFound):
+            # The engine checks network_mode only at start.
+            message = client.engine_message(exc)
+            vifs = [v for v in [spec.first_vif, *spec.other_vifs] if v is not None]
+            for vif in vifs:
+                if "network" in message.lower() and vif.network in message:
+                    raise exception.NetworkNotFound(
+                        f"Network {vif.network} could not be found: {message}",
+                        network_id=vif.network,
+                    ) from exc
         if isinstance(exc, docker.errors.APIError):
             raise exception.InstanceDeployFailure(reason=client.engine_message(exc)) from exc
         raise

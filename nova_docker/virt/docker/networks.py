@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import docker.errors
+import docker.types
 from oslo_config import cfg
 from oslo_log import log as logging
 
@@ -41,8 +42,14 @@ def ensure(
     name: str,
     labels: dict[str, str] | None = None,
     internal: bool = False,
+    subnet: str | None = None,
+    gateway: str | None = None,
 ) -> dict[str, Any]:
-    """Create a bridge network unless one of that name exists; idempotent."""
+    """Create a bridge network unless one of that name exists; idempotent.
+
+    Fixed IPs need a subnet the user configured (the engine refuses them on auto-allocated
+    subnets), hence the optional subnet/gateway.
+    """
     if not name or not isinstance(name, str):
         raise exception.Invalid(reason="a network needs a name")
     existing = find(api, name)
@@ -51,9 +58,18 @@ def ensure(
     all_labels = {str(k): str(v) for k, v in (conf.docker.labels or {}).items()}
     all_labels.update({str(k): str(v) for k, v in (labels or {}).items()})
     all_labels[client.LABEL_MANAGED] = "true"
+    ipam = None
+    if subnet:
+        pool = docker.types.IPAMPool(subnet=subnet, gateway=gateway)
+        ipam = docker.types.IPAMConfig(pool_configs=[pool])
     try:
         api.create_network(
-            name, driver="bridge", internal=internal, labels=all_labels, check_duplicate=True
+            name,
+            driver="bridge",
+            internal=internal,
+            labels=all_labels,
+            ipam=ipam,
+            check_duplicate=True,
         )
     except docker.errors.APIError as exc:
         if exc.status_code != 409:
