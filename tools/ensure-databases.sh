@@ -21,17 +21,20 @@ else
         if [ -z "$(live_pids mariadbd)" ]; then
             log "starting MariaDB"
             install -d -o mysql -g mysql /run/mysqld
-            start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd 9>&-
+            # No inherited stdout/stderr: ensure-services.sh captures ours and would wait forever.
+            start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd \
+                </dev/null >>/var/log/stackdock-db-start.log 2>&1 9>&-
         fi
-        wait_for "MariaDB" "$WAIT" mysql_ok || die "MariaDB did not answer within ${WAIT}s"
+        wait_for "MariaDB" "$WAIT" mysql_ok || die "MariaDB did not answer within ${WAIT}s (see /var/log/stackdock-db-start.log, /var/log/mysql/)"
     fi
     if ! pg_ok; then
         need_debs postgresql postgresql-client
         log "starting PostgreSQL"
         for v in $(ls /etc/postgresql); do
-            pg_ctlcluster --skip-systemctl-redirect "$v" main start 9>&- || true
+            pg_ctlcluster --skip-systemctl-redirect "$v" main start \
+                </dev/null >>/var/log/stackdock-db-start.log 2>&1 9>&- || true
         done
-        wait_for "PostgreSQL" "$WAIT" pg_ok || die "PostgreSQL did not answer within ${WAIT}s"
+        wait_for "PostgreSQL" "$WAIT" pg_ok || die "PostgreSQL did not answer within ${WAIT}s (see /var/log/stackdock-db-start.log, /var/log/postgresql/)"
     fi
 fi
 

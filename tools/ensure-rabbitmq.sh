@@ -21,7 +21,7 @@ need_debs rabbitmq-server
 start=$SECONDS
 if [ -z "$(live_pids beam.smp)" ]; then
     log "starting rabbitmq-server"
-    rabbitmq-server -detached >/dev/null 2>&1 9>&- || true
+    rabbitmq-server -detached </dev/null >>/var/log/stackdock-rabbitmq-start.log 2>&1 9>&- || true
 else
     log "a beam.smp is running; waiting for RabbitMQ to answer"
 fi
