@@ -53,8 +53,11 @@ def qemu_img(*args: str, timeout: int = QEMU_IMG_TIMEOUT) -> str:
 
 
 def image_info(path: str, fmt: str | None = None) -> dict[str, Any]:
-    """qemu-img info as a dict (probing the format unless fmt is given)."""
-    args = ["info", "--output=json"]
+    """qemu-img info as a dict (probing the format unless fmt is given).
+
+    -U: reading the header is safe while a running domain holds the image's write lock.
+    """
+    args = ["info", "-U", "--output=json"]
     if fmt:
         args += ["-f", fmt]
     return json.loads(qemu_img(*args, path))
