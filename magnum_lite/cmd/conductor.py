@@ -11,11 +11,16 @@ import signal
 import sys
 import threading
 
-from oslo_log import log as logging
-
-from magnum_lite import conf as ml_conf
-from nova_docker.common import rpc
 from nova_docker.common import service as common_service
+
+# Importing oslo.messaging selects oslo.service's eventlet backend unless one was chosen
+# before: choose threading first.
+common_service.init_threading_backend()
+
+from oslo_log import log as logging  # noqa: E402
+
+from magnum_lite import conf as ml_conf  # noqa: E402
+from nova_docker.common import rpc  # noqa: E402
 
 LOG = logging.getLogger(__name__)
 

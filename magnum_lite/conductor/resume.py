@@ -20,7 +20,10 @@ from magnum_lite.conductor.runner import Task
 LOG = logging.getLogger(__name__)
 
 RESTART_REASON = "conductor restarted after the deadline"
-ORPHAN_REASON = "the conductor working this cluster stopped, and the deadline has passed"
+ORPHAN_REASON = (
+    "no conductor finished this operation before its deadline (its conductor stopped, "
+    "or the order never reached one)"
+)
 
 
 def effective_deadline(hctx: common.HandlerContext, cluster: Any) -> Any:
