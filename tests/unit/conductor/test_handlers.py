@@ -1,0 +1,233 @@
+"""Cluster operations against a real SQLite database with a scripted COE driver."""
+
+from __future__ import annotations
+
+import datetime
+import time
+import uuid
+
+import pytest
+from cryptography.fernet import Fernet
+
+from magnum_lite.conductor import resume, states
+from magnum_lite.conductor.handlers import cluster as cluster_h
+from magnum_lite.conductor.handlers import common
+from magnum_lite.conductor.handlers import nodegroup as nodegroup_h
+from magnum_lite.db.sqlalchemy import api as db_sqla
+from magnum_lite.db.sqlalchemy import migration
+
+
+class ScriptedDriver:
+    """Records calls; ``action`` runs inside each call (raise, change the DB...)."""
+
+    def __init__(self, action=None):
+        self.calls = []
+        self.action = action
+
+    def _do(self, name, *args):
+        self.calls.append((name, args))
+        if self.action:
+            self.action(name, *args)
+
+    def create_cluster(self, ctx, cluster, deadline):
+        self._do("create_cluster", cluster, deadline)
+
+    def update_cluster(self, ctx, cluster, deadline, rollback=False):
+        self._do("update_cluster", cluster, deadline, rollback)
+
+    def resize_cluster(self, ctx, cluster, nodegroup, node_count, nodes_to_remove, deadline):
+        self._do("resize_cluster", cluster, nodegroup, node_count, nodes_to_remove, deadline)
+
+    def delete_cluster(self, ctx, cluster, deadline):
+        self._do("delete_cluster", cluster, deadline)
+
+    def delete_nodegroup(self, ctx, cluster, nodegroup, deadline):
+        self._do("delete_nodegroup", cluster, nodegroup, deadline)
+
+
+@pytest.fixture
+def db(tmp_path, conf):
+    conf.config(group="x509", encryption_key=Fernet.generate_key().decode())
+    url = f"sqlite:///{tmp_path}/db.sqlite"
+    migration.upgrade(url)
+    conn = db_sqla.Connection(url)
+    yield conn
+    conn.dispose()
+
+
+def make_hctx(db, driver):
+    return common.HandlerContext(db=db, driver_loader=lambda template, hctx: driver)
+
+
+def seed(db, status="CREATE_IN_PROGRESS", **values):
+    tpl = db.create_cluster_template({"name": "t", "coe": "swarm-mode", "server_type": "container"})
+    cluster_uuid = str(uuid.uuid4())
+    db.create_cluster(
+        {
+            "uuid": cluster_uuid,
+            "name": "c1",
+            "cluster_template_id": tpl.uuid,
+            "status": status,
+            "create_timeout": 60,
+            "node_count": 1,
+            "master_count": 1,
+            **values,
+        },
+        nodegroups=[
+            {"name": "default-master", "role": "master", "is_default": True, "node_count": 1},
+            {"name": "default-worker", "role": "worker", "is_default": True, "node_count": 1},
+        ],
+    )
+    return cluster_uuid
+
+
+def test_create_success(db):
+    driver = ScriptedDriver(
+        lambda name, cluster, deadline: db.get_certificate(cluster.uuid, "ca")  # CA exists
+    )
+    cid = seed(db)
+    outcome = cluster_h.create(make_hctx(db, driver), None, cid)
+    assert outcome.status == "CREATE_COMPLETE"
+    row = db.get_cluster_by_uuid(cid)
+    assert (row.status, row.status_reason, row.deadline) == ("CREATE_COMPLETE", None, None)
+    assert {ng.status for ng in db.list_nodegroups(cid)} == {"CREATE_COMPLETE"}
+    ((name, (cluster, deadline)),) = driver.calls
+    # created_at + 60 minutes, as a monotonic value.
+    assert 3500 < deadline - time.monotonic() <= 3600
+
+
+def test_create_failure_sets_reason_and_faults(db):
+    def boom(name, *args):
+        raise RuntimeError("node image missing")
+
+    cid = seed(db)
+    outcome = cluster_h.create(make_hctx(db, ScriptedDriver(boom)), None, cid)
+    assert outcome.status == "CREATE_FAILED"
+    row = db.get_cluster_by_uuid(cid)
+    assert row.status == "CREATE_FAILED"
+    assert row.status_reason == "RuntimeError: node image missing"
+    for ng in db.list_nodegroups(cid):
+        assert (ng.status, ng.status_reason) == ("CREATE_FAILED", row.status_reason)
+
+
+def test_create_timeout_reason_names_create_timeout(db):
+    class ClusterTimeout(Exception):
+        pass
+
+    def slow(name, *args):
+        raise ClusterTimeout("deadline passed before swarm nodes Ready")
+
+    cid = seed(db, create_timeout=7)
+    cluster_h.create(make_hctx(db, ScriptedDriver(slow)), None, cid)
+    reason = db.get_cluster_by_uuid(cid).status_reason
+    assert reason.startswith("create_timeout of 7 minutes passed")
+
+
+def test_create_past_deadline_never_calls_driver(db):
+    cid = seed(db, create_timeout=1)
+    db.update_cluster(cid, {"created_at": datetime.datetime(2020, 1, 1)})
+    driver = ScriptedDriver()
+    cluster_h.create(make_hctx(db, driver), None, cid)
+    assert driver.calls == []
+    assert db.get_cluster_by_uuid(cid).status == "CREATE_FAILED"
+
+
+def test_delete_during_create_supersedes(db):
+    cid = seed(db)
+
+    def user_deletes(name, cluster, deadline):
+        db.update_cluster(cid, {"status": "DELETE_IN_PROGRESS"})
+
+    outcome = cluster_h.create(make_hctx(db, ScriptedDriver(user_deletes)), None, cid)
+    assert outcome.superseded
+    assert db.get_cluster_by_uuid(cid).status == "DELETE_IN_PROGRESS"
+    # The follow-up the runner queues is the delete.
+    task = resume.task_for(make_hctx(db, ScriptedDriver()), None, cid, resume.RESTART_REASON)
+    assert task.kind == states.DELETE
+    task.fn()
+    with pytest.raises(Exception, match="could not be found"):
+        db.get_cluster_by_uuid(cid)
+
+
+def test_delete_removes_rows(db):
+    cid = seed(db, status="DELETE_IN_PROGRESS")
+    driver = ScriptedDriver()
+    assert cluster_h.delete(make_hctx(db, driver), None, cid).status == "DELETE_COMPLETE"
+    assert [c[0] for c in driver.calls] == ["delete_cluster"]
+    assert db.list_clusters() == []
+    assert db.list_nodegroups(cid) == []
+
+
+def test_delete_failure_keeps_row(db):
+    def boom(*args):
+        raise RuntimeError("agent down")
+
+    cid = seed(db, status="DELETE_IN_PROGRESS")
+    cluster_h.delete(make_hctx(db, ScriptedDriver(boom)), None, cid)
+    row = db.get_cluster_by_uuid(cid)
+    assert (row.status, row.status_reason) == ("DELETE_FAILED", "RuntimeError: agent down")
+
+
+def test_resize_targets_default_worker(db):
+    cid = seed(db, status="UPDATE_IN_PROGRESS")
+    driver = ScriptedDriver()
+    cluster_h.resize(make_hctx(db, driver), None, cid, 3, ["n1"], None)
+    ((name, (cluster, ng, count, remove, deadline)),) = driver.calls
+    assert (name, ng.name, count, remove) == ("resize_cluster", "default-worker", 3, ["n1"])
+    assert db.get_cluster_by_uuid(cid).status == "UPDATE_COMPLETE"
+
+
+def test_update_with_rollback_statuses(db):
+    cid = seed(db, status="ROLLBACK_IN_PROGRESS")
+    cluster_h.update(make_hctx(db, ScriptedDriver()), None, cid, rollback=True)
+    assert db.get_cluster_by_uuid(cid).status == "ROLLBACK_COMPLETE"
+
+
+def test_nodegroup_delete_destroys_row(db):
+    cid = seed(db, status="UPDATE_IN_PROGRESS")
+    worker = [ng for ng in db.list_nodegroups(cid) if ng.role == "worker"][0]
+    nodegroup_h.delete(make_hctx(db, ScriptedDriver()), None, cid, worker.uuid)
+    assert [ng.name for ng in db.list_nodegroups(cid)] == ["default-master"]
+    assert db.get_cluster_by_uuid(cid).status == "UPDATE_COMPLETE"
+
+
+def test_missing_template_fails_clearly(db):
+    cid = seed(db)
+    hctx = common.HandlerContext(db=db)  # real loader: the template is gone
+    db.update_cluster(cid, {"cluster_template_id": str(uuid.uuid4())})
+    cluster_h.create(hctx, None, cid)
+    row = db.get_cluster_by_uuid(cid)
+    assert row.status == "CREATE_FAILED" and "ClusterTemplate" in row.status_reason
+
+
+def test_resume_fails_past_deadline_with_restart_reason(db):
+    past = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(hours=1)
+    cid = seed(db, status="UPDATE_IN_PROGRESS", deadline=past)
+    driver = ScriptedDriver()
+    resume.resume(make_hctx(db, driver), None, cid, resume.RESTART_REASON)
+    row = db.get_cluster_by_uuid(cid)
+    assert (row.status, row.status_reason) == ("UPDATE_FAILED", resume.RESTART_REASON)
+    assert driver.calls == []
+
+
+def test_resume_reruns_within_deadline(db):
+    future = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(
+        minutes=10
+    )
+    cid = seed(db, status="CREATE_IN_PROGRESS", deadline=future)
+    driver = ScriptedDriver()
+    resume.resume(make_hctx(db, driver), None, cid, resume.RESTART_REASON)
+    assert [c[0] for c in driver.calls] == ["create_cluster"]
+    # The stored deadline is kept: a resumed create gets no extra time.
+    deadline = driver.calls[0][1][1]
+    assert 500 < deadline - time.monotonic() <= 600
+    assert db.get_cluster_by_uuid(cid).status == "CREATE_COMPLETE"
+
+
+def test_resume_reruns_delete_even_past_deadline(db):
+    past = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(hours=1)
+    cid = seed(db, status="DELETE_IN_PROGRESS", deadline=past)
+    driver = ScriptedDriver()
+    resume.resume(make_hctx(db, driver), None, cid, resume.RESTART_REASON)
+    assert [c[0] for c in driver.calls] == ["delete_cluster"]
+    assert db.list_clusters() == []
