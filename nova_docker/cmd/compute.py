@@ -11,13 +11,19 @@ import signal
 import sys
 import threading
 
-from oslo_log import log as logging
+from nova_docker.common import service
 
-from nova_docker import exception
-from nova_docker.common import rpc, service
-from nova_docker.compute import service as compute_service
-from nova_docker.conf import CONF
-from nova_docker.virt import loader
+# Importing oslo.messaging selects oslo.service's eventlet backend unless a backend was
+# chosen before: choose threading first, before anything below imports it.
+service.init_threading_backend()
+
+from oslo_log import log as logging  # noqa: E402
+
+from nova_docker import exception  # noqa: E402
+from nova_docker.common import rpc  # noqa: E402
+from nova_docker.compute import service as compute_service  # noqa: E402
+from nova_docker.conf import CONF  # noqa: E402
+from nova_docker.virt import loader  # noqa: E402
 
 LOG = logging.getLogger(__name__)
 
