@@ -140,10 +140,12 @@ class ImageCache:
 
     @staticmethod
     def _copy_in(image_service: Any, image_id: str, dest: str) -> None:
+        """Copy from the catalog's own file when it has one (local), else download."""
+        path_of = getattr(image_service, "path", None)
         src = None
-        if hasattr(image_service, "path"):
+        if callable(path_of):
             try:
-                src = image_service.path(image_id)
+                src = path_of(image_id)
             except NotImplementedError:
                 src = None
         if src:

@@ -18,8 +18,9 @@ from typing import Any
 import libvirt
 from oslo_config import cfg
 
-from nova_docker import conf as nd_conf
 from nova_docker import objects
+from nova_docker.conf import compute, docker, image
+from nova_docker.conf import libvirt as libvirt_conf
 from nova_docker.image.api import LocalImageService
 
 TEST_GUEST_DIR = "/var/lib/stackdock/test-guest"
@@ -44,11 +45,22 @@ def make_root(prefix: str = "libvirt-test-") -> str:
     return root
 
 
+def private_conf() -> cfg.ConfigOpts:
+    """A ConfigOpts with nova_docker's options whose overrides stay private to it.
+
+    Registering the modules' shared OptGroup objects would share their override slots with
+    the global CONF (oslo.config keeps overrides on the group), so groups go by name.
+    """
+    conf = cfg.ConfigOpts()
+    for module in (compute, docker, image, libvirt_conf):
+        conf.register_opts(module.opts, group=module.GROUP.name)
+    conf([], project="stackdock-test", default_config_files=[], default_config_dirs=[])
+    return conf
+
+
 def make_conf(root: str, **libvirt_overrides: Any) -> cfg.ConfigOpts:
     """A private ConfigOpts (the global CONF stays untouched) for a driver on root."""
-    conf = cfg.ConfigOpts()
-    nd_conf.register_all(conf)
-    conf([], project="stackdock-test", default_config_files=[], default_config_dirs=[])
+    conf = private_conf()
     settings = {
         "connection_uri": URI,
         "virt_type": "qemu",
