@@ -39,8 +39,15 @@ class Api:
         return self.session.request(method, self.url + path, headers=headers, timeout=60, **kw)
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        cmd = [os.path.join(BINDIR, "openstack"), "--os-auth-type", "none",
-               "--os-endpoint", f"{self.url}/v1", "coe", *args]  # fmt: skip
+        cmd = [
+            os.path.join(BINDIR, "openstack"),
+            "--os-auth-type",
+            "none",
+            "--os-endpoint",
+            f"{self.url}/v1",
+            "coe",
+            *args,
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
         if check and proc.returncode != 0:
             raise AssertionError(f"{' '.join(args)} failed: {proc.stdout}\n{proc.stderr}")
@@ -64,8 +71,10 @@ def start_api(transport_url: str, extra_conf: str = "") -> tuple[subprocess.Pope
     log = open(os.path.join(tmpdir, "api.log"), "w")
     proc = subprocess.Popen(
         [os.path.join(BINDIR, "magnum-lite-api"), "--config-file", conf_file],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     log.close()
     try:
         net.wait_for_port(port, timeout=120)

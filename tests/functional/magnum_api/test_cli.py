@@ -7,9 +7,22 @@ import json
 
 def test_cli_template_and_cluster(api, uniq):
     tpl = f"clitpl-{uniq}"
-    out = api.cli("cluster", "template", "create", tpl, "--coe", "swarm-mode",
-                  "--image", "stackdock/swarm-node:latest", "--external-network", "public",
-                  "--labels", "x=1", "-f", "json")  # fmt: skip
+    out = api.cli(
+        "cluster",
+        "template",
+        "create",
+        tpl,
+        "--coe",
+        "swarm-mode",
+        "--image",
+        "stackdock/swarm-node:latest",
+        "--external-network",
+        "public",
+        "--labels",
+        "x=1",
+        "-f",
+        "json",
+    )
     created = json.loads(out.stdout[out.stdout.index("{") :])  # after "Request ... accepted"
     assert created["name"] == tpl and created["coe"] == "swarm-mode"
     assert created["labels"] == {"x": "1"}
@@ -31,8 +44,9 @@ def test_cli_template_and_cluster(api, uniq):
 
 
 def test_cli_errors(api, uniq):
-    proc = api.cli("cluster", "create", f"c-{uniq}", "--cluster-template", f"nope-{uniq}",
-                   check=False)  # fmt: skip
+    proc = api.cli(
+        "cluster", "create", f"c-{uniq}", "--cluster-template", f"nope-{uniq}", check=False
+    )
     assert proc.returncode != 0 and f"nope-{uniq}" in proc.stderr
     proc = api.cli("cluster", "show", f"missing-{uniq}", check=False)
     assert proc.returncode != 0 and "could not be found" in proc.stderr

@@ -9,18 +9,24 @@ from magnumclient import exceptions as client_exc
 def test_template_crud(magnum, uniq):
     name = f"tpl-{uniq}"
     t = magnum.cluster_templates.create(
-        name=name, coe="swarm-mode", image_id="stackdock/swarm-node:latest",
-        labels={"a": "1"}, docker_volume_size=3,
-    )  # fmt: skip
+        name=name,
+        coe="swarm-mode",
+        image_id="stackdock/swarm-node:latest",
+        labels={"a": "1"},
+        docker_volume_size=3,
+    )
     assert t.uuid and t.name == name and t.server_type == "vm"
     assert t.floating_ip_enabled is True and t.public is False and t.network_driver == "flannel"
     shown = magnum.cluster_templates.get(name)
     assert shown.uuid == t.uuid and shown.labels == {"a": "1"}
     assert t.uuid in [x.uuid for x in magnum.cluster_templates.list(detail=True)]
     updated = magnum.cluster_templates.update(
-        t.uuid, [{"op": "replace", "path": "/docker_volume_size", "value": "5"},
-                 {"op": "add", "path": "/labels/b", "value": "2"}],
-    )  # fmt: skip
+        t.uuid,
+        [
+            {"op": "replace", "path": "/docker_volume_size", "value": "5"},
+            {"op": "add", "path": "/labels/b", "value": "2"},
+        ],
+    )
     assert updated.docker_volume_size == 5 and updated.labels == {"a": "1", "b": "2"}
     magnum.cluster_templates.delete(t.uuid)
     with pytest.raises(client_exc.NotFound):
@@ -30,9 +36,12 @@ def test_template_crud(magnum, uniq):
 def test_cluster_create_is_async_and_shows_in_progress(magnum, uniq):
     t = magnum.cluster_templates.create(name=f"tpl-{uniq}", coe="swarm-mode", image_id="img")
     created = magnum.clusters.create(
-        name=f"c-{uniq}", cluster_template_id=t.name, master_count=1, node_count=2,
+        name=f"c-{uniq}",
+        cluster_template_id=t.name,
+        master_count=1,
+        node_count=2,
         create_timeout=15,
-    )  # fmt: skip
+    )
     assert created.uuid
     c = magnum.clusters.get(created.uuid)
     assert c.status == "CREATE_IN_PROGRESS" and c.node_count == 2 and c.master_count == 1
@@ -63,8 +72,9 @@ def test_client_quotas_stats_and_mservices(magnum, uniq):
     q = magnum.quotas.create(project_id=project, resource="Cluster", hard_limit=4)
     assert q.hard_limit == 4
     assert magnum.quotas.get(project, "Cluster").hard_limit == 4
-    magnum.quotas.update(project, "Cluster", {"project_id": project, "resource": "Cluster",
-                                              "hard_limit": 6})  # fmt: skip
+    magnum.quotas.update(
+        project, "Cluster", {"project_id": project, "resource": "Cluster", "hard_limit": 6}
+    )
     assert magnum.quotas.get(project, "Cluster").hard_limit == 6
     magnum.quotas.delete(project, "Cluster")
     assert magnum.quotas.get(project, "Cluster").hard_limit == 20  # the default again

@@ -18,16 +18,26 @@ def _project() -> str:
 
 
 def _template(dbapi, project: str, **kw):
-    values = {"name": f"t-{uuid.uuid4().hex[:6]}", "coe": "swarm-mode", "image_id": "img",
-              "project_id": project, "labels": {"a": "1"}}  # fmt: skip
+    values = {
+        "name": f"t-{uuid.uuid4().hex[:6]}",
+        "coe": "swarm-mode",
+        "image_id": "img",
+        "project_id": project,
+        "labels": {"a": "1"},
+    }
     values.update(kw)
     return dbapi.create_cluster_template(values)
 
 
 def _cluster(dbapi, project: str, template_uuid: str, **kw):
-    values = {"name": f"c-{uuid.uuid4().hex[:6]}", "project_id": project,
-              "cluster_template_id": template_uuid, "status": "CREATE_IN_PROGRESS",
-              "node_count": 2, "master_count": 1}  # fmt: skip
+    values = {
+        "name": f"c-{uuid.uuid4().hex[:6]}",
+        "project_id": project,
+        "cluster_template_id": template_uuid,
+        "status": "CREATE_IN_PROGRESS",
+        "node_count": 2,
+        "master_count": 1,
+    }
     values.update(kw)
     ngs = [
         {"name": "default-master", "role": "master", "is_default": True, "node_count": 1},
@@ -91,16 +101,24 @@ def test_cluster_create_with_nodegroups_and_cascade_delete(dbapi):
     assert got.node_addresses == ["10.0.0.1"]
     ngs = dbapi.list_nodegroups(c.uuid)
     assert [(n.name, n.role, n.node_count) for n in ngs] == [
-        ("default-master", "master", 1), ("default-worker", "worker", 2),
-    ]  # fmt: skip
+        ("default-master", "master", 1),
+        ("default-worker", "worker", 2),
+    ]
     assert all(n.project_id == project and n.is_default for n in ngs)
     assert [n.name for n in dbapi.list_nodegroups(c.uuid, role="worker")] == ["default-worker"]
     assert dbapi.get_nodegroup_by_name(c.uuid, "default-master").role == "master"
     with pytest.raises(exception.NodeGroupAlreadyExists):
         dbapi.create_nodegroup({"cluster_id": c.uuid, "name": "default-worker"})
-    node = dbapi.create_node({"cluster_uuid": c.uuid, "nodegroup_uuid": ngs[1].uuid,
-                              "name": "n0", "role": "worker", "host": "h1",
-                              "addresses": {"private": ["10.0.0.2"]}})  # fmt: skip
+    node = dbapi.create_node(
+        {
+            "cluster_uuid": c.uuid,
+            "nodegroup_uuid": ngs[1].uuid,
+            "name": "n0",
+            "role": "worker",
+            "host": "h1",
+            "addresses": {"private": ["10.0.0.2"]},
+        }
+    )
     assert dbapi.list_nodes(cluster_uuid=c.uuid)[0].addresses == {"private": ["10.0.0.2"]}
     assert [n.uuid for n in dbapi.list_nodes(host="h1") if n.cluster_uuid == c.uuid] == [node.uuid]
     dbapi.create_certificate({"cluster_uuid": c.uuid, "kind": "ca", "cert_pem": "PEM1"})
@@ -138,10 +156,11 @@ def test_update_cluster_compare_and_set(dbapi):
     worker = dbapi.get_nodegroup_by_name(c.uuid, "default-worker")
     deadline = datetime.datetime(2030, 1, 2, 3, 4, 5)
     done = dbapi.update_cluster(
-        c.uuid, {"status": "UPDATE_IN_PROGRESS", "node_count": 5, "deadline": deadline},
+        c.uuid,
+        {"status": "UPDATE_IN_PROGRESS", "node_count": 5, "deadline": deadline},
         expected_status=["CREATE_COMPLETE", "CREATE_IN_PROGRESS"],
         nodegroups={worker.uuid: {"node_count": 5}},
-    )  # fmt: skip
+    )
     assert done.status == "UPDATE_IN_PROGRESS" and done.deadline == deadline
     assert dbapi.get_nodegroup_by_uuid(c.uuid, worker.uuid).node_count == 5
     with pytest.raises(exception.ClusterStatusChanged) as info:
@@ -155,9 +174,18 @@ def test_update_cluster_compare_and_set(dbapi):
 def test_list_filters_and_keyset_pagination(dbapi):
     project = _project()
     t = _template(dbapi, project)
-    made = [_cluster(dbapi, project, t.uuid, name=f"n{i}", status=s)
-            for i, s in enumerate(["CREATE_COMPLETE", "CREATE_FAILED", "CREATE_COMPLETE",
-                                   "DELETE_IN_PROGRESS", "CREATE_COMPLETE"])]  # fmt: skip
+    made = [
+        _cluster(dbapi, project, t.uuid, name=f"n{i}", status=s)
+        for i, s in enumerate(
+            [
+                "CREATE_COMPLETE",
+                "CREATE_FAILED",
+                "CREATE_COMPLETE",
+                "DELETE_IN_PROGRESS",
+                "CREATE_COMPLETE",
+            ]
+        )
+    ]
     all_rows = dbapi.list_clusters({"project_id": project})
     assert [c.uuid for c in all_rows] == [c.uuid for c in made]  # creation order
     pages, marker = [], None
