@@ -28,11 +28,11 @@ from nova_docker.virt.libvirt import (
     config,
     configdrive,
     events,
-    host,
     imagebackend,
     resources,
     snapshot,
 )
+from nova_docker.virt.libvirt import host as lv_host
 from nova_docker.virt.libvirt.guest import Guest
 
 LOG = logging.getLogger(__name__)
@@ -59,12 +59,15 @@ class LibvirtDriver(driver.ComputeDriver):
     ) -> None:
         super().__init__(virtapi, read_only)
         self.conf = conf
-        self._host = host.Host(
+        self._host = lv_host.Host(
             conf.libvirt.connection_uri,
             read_only=read_only,
             event_handler=self._handle_event,
-            domain_filter=lambda dom: Guest(dom).metadata() is not None,
+            domain_filter=self._is_ours,
         )
+        # Instances seen by this driver: events of a domain already undefined (destroy's
+        # "Stopped") can no longer be checked against its metadata.
+        self._known_uuids: set[str] = set()
         self._image_service: Any = None
         self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()
@@ -113,7 +116,7 @@ class LibvirtDriver(driver.ComputeDriver):
             yield
 
     # -- host -----------------------------------------------------------------------------
-    def init_host(self, host_name: str) -> None:
+    def init_host(self, host: str) -> None:
         lv = self.conf.libvirt
         if lv.virt_type != "kvm" and lv.cpu_mode == "host-passthrough":
             raise exception.Invalid(
@@ -129,9 +132,19 @@ class LibvirtDriver(driver.ComputeDriver):
         if not self._host.read_only:
             imagebackend.ensure_dir(lv.instances_path)
             imagebackend.ensure_dir(lv.images_path)
+        self._known_uuids.update(self.list_instance_uuids())
 
-    def cleanup_host(self, host_name: str) -> None:
+    def cleanup_host(self, host: str) -> None:
         self._host.close()
+
+    def _is_ours(self, dom: libvirt.virDomain) -> bool:
+        if dom.UUIDString() in self._known_uuids:
+            return True
+        meta = Guest(dom).metadata()
+        if meta is None:
+            return False
+        self._known_uuids.add(meta.uuid)
+        return True
 
     def _handle_event(self, event: events.LifecycleEvent) -> None:
         self.emit_event(event)
@@ -296,6 +309,7 @@ class LibvirtDriver(driver.ComputeDriver):
                 raise exception.InstanceExists(name=instance.name)
             inst_dir = self.instance_dir(instance)
             dom = None
+            self._known_uuids.add(instance.uuid)
             try:
                 xml = self._prepare(instance, image, props, inst_dir)
                 dom = self._host.get_connection().defineXML(xml)

@@ -28,9 +28,12 @@ class EventLog:
         with self._lock:
             self._events.append(event)
 
-    def names_for(self, uuid: str) -> list[str]:
+    def events_for(self, uuid: str) -> list:
         with self._lock:
-            return [e.get_name() for e in self._events if e.uuid == uuid]
+            return [e for e in self._events if e.uuid == uuid]
+
+    def names_for(self, uuid: str) -> list[str]:
+        return [e.get_name() for e in self.events_for(uuid)]
 
 
 @pytest.fixture(scope="session")

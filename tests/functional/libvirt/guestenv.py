@@ -66,7 +66,7 @@ def make_conf(root: str, **libvirt_overrides: Any) -> cfg.ConfigOpts:
         "virt_type": "qemu",
         "images_path": os.path.join(root, "_base"),
         "instances_path": os.path.join(root, "instances"),
-        "shutdown_timeout": 15,
+        "shutdown_timeout": 8,
     }
     settings.update(libvirt_overrides)
     for key, value in settings.items():

@@ -157,6 +157,7 @@ def test_lifecycle_events_are_emitted(lv_events, guest):
     guestenv.wait_for(
         lambda: wanted <= set(lv_events.names_for(guest.uuid)), 30, f"events {wanted}"
     )
+    assert all(e.source == "libvirt" for e in lv_events.events_for(guest.uuid))
 
 
 def test_host_resources_and_inventory(lv_driver, guest):
@@ -174,11 +175,17 @@ def test_host_resources_and_inventory(lv_driver, guest):
     assert inventory["DISK_GB"]["total"] == res["local_gb"]
 
 
-def test_destroy_leaves_no_domain_and_no_files(lv_driver, guest, leftovers):
+def test_destroy_leaves_no_domain_and_no_files(lv_driver, lv_events, guest, leftovers):
     assert os.path.isdir(lv_driver.instance_dir(guest))
+    assert lv_driver.get_info(guest).state == power_state.RUNNING
+    stops = lv_events.names_for(guest.uuid).count("Stopped")
     lv_driver.destroy(None, guest, None)
     leftovers(guest)
     lv_driver.destroy(None, guest, None)  # idempotent
+    # The domain is gone, yet its last "Stopped" still reaches the listener.
+    guestenv.wait_for(
+        lambda: lv_events.names_for(guest.uuid).count("Stopped") > stops, 30, "Stopped event"
+    )
     with pytest.raises(exception.InstanceNotFound):
         lv_driver.get_info(guest)
     with pytest.raises(exception.InstanceNotFound):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from unittest import mock
 
 import libvirt
@@ -11,6 +12,7 @@ from oslo_config import cfg
 from nova_docker import exception, objects
 from nova_docker.conf import CONF, compute, docker, image
 from nova_docker.conf import libvirt as libvirt_conf
+from nova_docker.virt.driver import ComputeDriver
 from nova_docker.virt.libvirt import driver as lv_driver
 
 
@@ -173,3 +175,25 @@ def test_docker_image_refused_before_any_lookup(drv):
 def test_private_overrides_do_not_reach_the_global_conf(conf):
     conf.set_override("virt_type", "qemu", group="libvirt")
     assert CONF.libvirt.virt_type == "kvm"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        n
+        for n, v in vars(lv_driver.LibvirtDriver).items()
+        if callable(v) and not n.startswith("_") and hasattr(ComputeDriver, n)
+    ],
+)
+def test_overrides_keep_the_contract_signature(name):
+    ours = inspect.signature(getattr(lv_driver.LibvirtDriver, name))
+    base = inspect.signature(getattr(ComputeDriver, name))
+    assert list(ours.parameters) == list(base.parameters)
+    assert [p.default for p in ours.parameters.values()] == [
+        p.default for p in base.parameters.values()
+    ]
+
+
+def test_constructor_takes_novas_arguments():
+    params = list(inspect.signature(lv_driver.LibvirtDriver).parameters)
+    assert params[:2] == ["virtapi", "read_only"]
