@@ -65,9 +65,9 @@ def resume(hctx: common.HandlerContext, ctxt: Any, cluster_uuid: str, reason: st
         return common.finish(hctx, cluster_uuid, cluster.status, failed, reason, faults)
     LOG.info("Resuming %s of cluster %s (was %s)", op, cluster_uuid, cluster.status)
     if op == states.CREATE:
-        return cluster_handlers.create(hctx, ctxt, cluster_uuid)
+        return cluster_handlers.create(hctx, ctxt, cluster_uuid, resuming=True)
     rollback = cluster.status == states.ROLLBACK_IN_PROGRESS
-    return cluster_handlers.update(hctx, ctxt, cluster_uuid, rollback=rollback)
+    return cluster_handlers.update(hctx, ctxt, cluster_uuid, rollback=rollback, resuming=True)
 
 
 def task_for(hctx: common.HandlerContext, ctxt: Any, cluster_uuid: str, reason: str) -> Task | None:

@@ -52,6 +52,13 @@ _PREFIX = {
 }
 
 
+#: What a nodegroup operation makes of the nodegroup itself (the cluster gets UPDATE_*).
+NODEGROUP_CREATE_STATUS = "nodegroup_create_status"
+NODEGROUP_DELETE_STATUS = "nodegroup_delete_status"
+_PREFIX_NG = {NODEGROUP_CREATE_STATUS: "CREATE", NODEGROUP_DELETE_STATUS: "DELETE"}
+_PREFIX.update(_PREFIX_NG)
+
+
 def in_progress(op: str, rollback: bool = False) -> str:
     if rollback and _PREFIX[op] == "UPDATE":
         return ROLLBACK_IN_PROGRESS

@@ -13,22 +13,30 @@ from magnum_lite.conductor.handlers import common
 LOG = logging.getLogger(__name__)
 
 
-def create(hctx: common.HandlerContext, ctxt: Any, cluster_uuid: str) -> common.Outcome:
+def create(
+    hctx: common.HandlerContext, ctxt: Any, cluster_uuid: str, resuming: bool = False
+) -> common.Outcome:
     def work(driver: Any, cluster: Any, deadline: float) -> None:
         # The CA exists before any node: nodes get server certs signed by it at spawn.
         certificates.ensure_cluster_ca(hctx.db, cluster)
         driver.create_cluster(ctxt, cluster, deadline)
 
-    return common.run_op(hctx, cluster_uuid, states.CREATE, work)
+    return common.run_op(hctx, cluster_uuid, states.CREATE, work, resuming=resuming)
 
 
 def update(
-    hctx: common.HandlerContext, ctxt: Any, cluster_uuid: str, rollback: bool = False
+    hctx: common.HandlerContext,
+    ctxt: Any,
+    cluster_uuid: str,
+    rollback: bool = False,
+    resuming: bool = False,
 ) -> common.Outcome:
     def work(driver: Any, cluster: Any, deadline: float) -> None:
         driver.update_cluster(ctxt, cluster, deadline, rollback=rollback)
 
-    return common.run_op(hctx, cluster_uuid, states.UPDATE, work, rollback=rollback)
+    return common.run_op(
+        hctx, cluster_uuid, states.UPDATE, work, rollback=rollback, resuming=resuming
+    )
 
 
 def resize(

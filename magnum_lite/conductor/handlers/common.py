@@ -72,15 +72,20 @@ def timeout_minutes(op: str, cluster: Any, conf: cfg.ConfigOpts = CONF) -> float
     return conf.conductor.update_timeout
 
 
-def begin(hctx: HandlerContext, cluster: Any, op: str, rollback: bool = False) -> Any:
+def begin(
+    hctx: HandlerContext, cluster: Any, op: str, rollback: bool = False, resuming: bool = False
+) -> Any:
     """Mark the cluster *_IN_PROGRESS for ``op`` and fix its wall-clock deadline.
 
-    A create is timed from the request (created_at), as Magnum's create_timeout is; other
-    operations from now. A deadline already stored for the same status is kept: the
-    operation is being resumed (after a restart) and must not get extra time.
+    A create is timed from the request (the API stores created_at + create_timeout, or
+    the conductor computes it), as Magnum's create_timeout is; a resumed operation keeps
+    the deadline already stored, so a restart gives it no extra time. Every other order
+    (update, resize, nodegroup change, delete) gets a fresh deadline from now.
     """
     status = states.in_progress(op, rollback)
-    deadline = cluster.deadline if cluster.status == status else None
+    deadline = None
+    if (op == states.CREATE or resuming) and cluster.status == status:
+        deadline = cluster.deadline
     if deadline is None:
         if op == states.CREATE and cluster.created_at is not None:
             start = cluster.created_at
@@ -139,12 +144,17 @@ def run_op(
     rollback: bool = False,
     nodegroup_uuids: list[str] | None = None,
     on_success: Callable[[Any], dict[str, Any] | None] | None = None,
+    resuming: bool = False,
+    nodegroup_op: str | None = None,
 ) -> Outcome:
     """Run one operation: begin, ``work(driver, cluster, monotonic_deadline)``, finish.
 
     Any error (driver, scheduler, timeout, missing template) ends in *_FAILED with the
     error as status_reason; the nodegroups concerned carry it too (Magnum's ``faults``).
+    ``nodegroup_op`` names the statuses the nodegroups get (a new nodegroup ends
+    CREATE_COMPLETE while its cluster ends UPDATE_COMPLETE).
     """
+    ng_op = nodegroup_op or op
     try:
         cluster = hctx.db.get_cluster_by_uuid(cluster_uuid)
     except exception.ClusterNotFound:
@@ -155,7 +165,7 @@ def run_op(
         # A newer order (e.g. a delete) overrode this one before it started.
         LOG.info("Cluster %s is %s; skipping %s", cluster_uuid, cluster.status, op)
         return Outcome(None, superseded=True)
-    cluster = begin(hctx, cluster, op, rollback)
+    cluster = begin(hctx, cluster, op, rollback, resuming=resuming)
     ngs = nodegroup_uuids
     try:
         if states.deadline_passed(cluster.deadline):
@@ -169,13 +179,15 @@ def run_op(
         LOG.warning("Cluster %s %s failed: %s", cluster_uuid, op, reason)
         if ngs is None:
             ngs = [ng.uuid for ng in hctx.db.list_nodegroups(cluster_uuid)]
-        fault = {ng: {"status": states.failed(op, rollback), "status_reason": reason} for ng in ngs}
+        ng_failed = states.failed(ng_op, rollback)
+        fault = {ng: {"status": ng_failed, "status_reason": reason} for ng in ngs}
         return finish(hctx, cluster_uuid, expected, states.failed(op, rollback), reason, fault)
     extra = on_success(cluster) if on_success else None
     done = states.complete(op, rollback)
     if ngs is None:
         ngs = [ng.uuid for ng in hctx.db.list_nodegroups(cluster_uuid)]
-    ok = {ng: {"status": done, "status_reason": None} for ng in ngs}
+    ng_done = states.complete(ng_op, rollback)
+    ok = {ng: {"status": ng_done, "status_reason": None} for ng in ngs}
     return finish(hctx, cluster_uuid, expected, done, None, ok, extra)
 
 

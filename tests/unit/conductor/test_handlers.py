@@ -231,3 +231,54 @@ def test_resume_reruns_delete_even_past_deadline(db):
     resume.resume(make_hctx(db, driver), None, cid, resume.RESTART_REASON)
     assert [c[0] for c in driver.calls] == ["delete_cluster"]
     assert db.list_clusters() == []
+
+
+def test_delete_ignores_a_create_deadline_left_behind(db):
+    past = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(hours=1)
+    # The user deleted a cluster whose create had a deadline (the API keeps it).
+    cid = seed(db, status="DELETE_IN_PROGRESS", deadline=past)
+    driver = ScriptedDriver()
+    cluster_h.delete(make_hctx(db, driver), None, cid)
+    assert [c[0] for c in driver.calls] == ["delete_cluster"]
+    assert db.list_clusters() == []
+
+
+def test_update_order_gets_a_fresh_deadline(db, conf):
+    conf.config(group="conductor", update_timeout=5)
+    past = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(hours=1)
+    cid = seed(db, status="UPDATE_IN_PROGRESS", deadline=past)
+    driver = ScriptedDriver()
+    cluster_h.update(make_hctx(db, driver), None, cid)
+    deadline = driver.calls[0][1][1]
+    assert 290 < deadline - time.monotonic() <= 300
+    assert db.get_cluster_by_uuid(cid).status == "UPDATE_COMPLETE"
+
+
+def test_nodegroup_create_statuses(db):
+    cid = seed(db, status="CREATE_COMPLETE")
+    ng = db.create_nodegroup(
+        {"name": "extra", "cluster_id": cid, "role": "worker", "status": "CREATE_IN_PROGRESS"}
+    )
+    driver = ScriptedDriver()
+    driver.create_nodegroup = lambda ctx, cluster, nodegroup, deadline: driver.calls.append(
+        ("create_nodegroup", nodegroup.name)
+    )
+    nodegroup_h.create(make_hctx(db, driver), None, cid, ng.uuid)
+    assert driver.calls == [("create_nodegroup", "extra")]
+    assert db.get_nodegroup_by_uuid(cid, ng.uuid).status == "CREATE_COMPLETE"
+    assert db.get_cluster_by_uuid(cid).status == "UPDATE_COMPLETE"
+    # The default nodegroups are not touched by another nodegroup's operation.
+    assert db.get_nodegroup_by_name(cid, "default-worker").status is None
+
+
+def test_nodegroup_delete_failure_marks_only_that_nodegroup(db):
+    cid = seed(db, status="UPDATE_COMPLETE")
+    ng = db.create_nodegroup({"name": "extra", "cluster_id": cid, "role": "worker"})
+
+    def boom(*args):
+        raise RuntimeError("drain failed")
+
+    nodegroup_h.delete(make_hctx(db, ScriptedDriver(boom)), None, cid, ng.uuid)
+    row = db.get_nodegroup_by_uuid(cid, ng.uuid)
+    assert (row.status, row.status_reason) == ("DELETE_FAILED", "RuntimeError: drain failed")
+    assert db.get_cluster_by_uuid(cid).status == "UPDATE_FAILED"
