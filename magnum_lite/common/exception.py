@@ -149,3 +149,11 @@ class ClusterStatusChanged(Conflict):
     """update_cluster(expected_status=...) found another status: someone else moved it."""
 
     msg_fmt = "Cluster %(cluster)s is %(status)s, expected one of %(expected)s."
+
+
+# Timeouts ------------------------------------------------------------------------------
+class ClusterTimeout(MagnumLiteException):
+    """A driver step ran past the operation's deadline (create_timeout, update_timeout...)."""
+
+    msg_fmt = "Timed out: %(reason)s"
+    code = 500
