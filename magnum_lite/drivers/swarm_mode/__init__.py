@@ -1,0 +1,1 @@
+"""The swarm-mode COE driver (server_type container)."""
