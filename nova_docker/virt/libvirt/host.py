@@ -64,6 +64,7 @@ class Host:
         event_handler: EventHandler | None = None,
         domain_filter: DomainFilter | None = None,
     ) -> None:
+        libvirt.registerErrorHandler(_quiet_error_handler, None)
         self.uri = uri
         self.read_only = read_only
         self._event_handler = event_handler
@@ -79,8 +80,16 @@ class Host:
     def initialize(self) -> None:
         """Start event delivery and connect (raises HypervisorUnavailable)."""
         _ensure_event_loop()
-        libvirt.registerErrorHandler(_quiet_error_handler, None)
         self._closing = False
+        with self._conn_lock:
+            if self._conn is not None and self._event_handler is not None:
+                if not self._callback_ids:
+                    # Opened lazily before the event loop existed: it would get no events.
+                    try:
+                        self._conn.close()
+                    except libvirt.libvirtError:
+                        pass
+                    self._conn = None
         if self._event_handler is not None and self._dispatcher is None:
             self._dispatcher = threading.Thread(
                 target=self._dispatch, name="libvirt-event-dispatch", daemon=True

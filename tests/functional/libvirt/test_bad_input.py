@@ -155,3 +155,20 @@ def test_unreachable_libvirt_is_a_clear_error(lv_root):
     with pytest.raises(exception.HypervisorUnavailable, match="cannot connect"):
         drv.init_host(conf.compute.host)
     drv.cleanup_host(conf.compute.host)
+
+
+def test_libvirt_refusing_the_domain_leaves_nothing(lv_root, lv_catalog, lv_images):
+    # Fails inside libvirt (after the files exist and the domain is defined).
+    conf = guestenv.make_conf(lv_root, cpu_mode="custom", cpu_models=["NoSuchCPU-model"])
+    drv = LibvirtDriver(conf=conf)
+    drv.image_service = lv_catalog
+    inst = guestenv.new_instance()
+    try:
+        with pytest.raises(exception.InstanceDeployFailure, match="NoSuchCPU-model"):
+            spawn(drv, inst, lv_catalog.image_meta(lv_images["disk"]["id"]))
+        assert drv._host.lookup(inst.name) is None
+        assert not os.path.exists(drv.instance_dir(inst))
+        assert not os.path.exists(drv.console_log_path(inst))
+    finally:
+        drv.destroy(None, inst, None)
+        drv.cleanup_host(conf.compute.host)
