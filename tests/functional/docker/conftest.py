@@ -123,7 +123,7 @@ def exec_out(api: docker.APIClient, container: str, cmd: list[str]) -> str:
     return out.decode("utf-8", "replace")
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.2) -> Any:
+def wait_for(predicate: Callable[[], Any], timeout: float = 90.0, interval: float = 0.2) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()

@@ -182,8 +182,12 @@ def test_nested_docker_recipe_without_privileged(driver, instances, busybox_imag
     name = f"nova-{inst.uuid}"
     host_config = docker_api.inspect_container(name)["HostConfig"]
     assert host_config["Privileged"] is False
-    assert host_config["CapAdd"] == ["ALL"]
-    assert host_config["CapDrop"] == ["SYS_RESOURCE"]
+
+    def caps(names):
+        return {c.upper().removeprefix("CAP_") for c in names or []}
+
+    assert caps(host_config["CapAdd"]) == {"ALL"}
+    assert caps(host_config["CapDrop"]) == {"SYS_RESOURCE"}
     assert set(host_config["SecurityOpt"]) == {"seccomp=unconfined", "apparmor=unconfined"}
     assert host_config["DeviceCgroupRules"] == ["a *:* rwm"]
     assert "/sys/fs/cgroup:/sys/fs/cgroup:rw" in host_config["Binds"]
@@ -213,3 +217,16 @@ def test_instance_not_found_errors(driver, instances):
         else:
             raise AssertionError("no InstanceNotFound for a missing instance")
     driver.destroy(None, ghost, None)  # destroying a missing instance is fine
+
+
+def test_concurrent_spawns_and_destroys(driver, instances, busybox_image, docker_api):
+    from concurrent.futures import ThreadPoolExecutor
+
+    image = busybox_image()
+    batch = [instances() for _ in range(5)]
+    with ThreadPoolExecutor(5) as pool:
+        list(pool.map(lambda i: driver.spawn(None, i, image, [], None, None), batch))
+        assert all(driver.get_info(i).state == power_state.RUNNING for i in batch)
+        assert {i.uuid for i in batch} <= set(driver.list_instance_uuids())
+        list(pool.map(lambda i: driver.destroy(None, i, None), batch))
+    assert not any(driver.instance_exists(i) for i in batch)
