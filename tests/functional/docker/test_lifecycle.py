@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from nova_docker import exception, objects
 from nova_docker.virt import driver as driver_mod
 from nova_docker.virt import power_state
@@ -220,8 +222,6 @@ def test_instance_not_found_errors(driver, instances):
 
 
 def test_concurrent_spawns_and_destroys(driver, instances, busybox_image, docker_api):
-    from concurrent.futures import ThreadPoolExecutor
-
     image = busybox_image()
     batch = [instances() for _ in range(5)]
     with ThreadPoolExecutor(5) as pool:
