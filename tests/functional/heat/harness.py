@@ -19,14 +19,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from oslo_config import cfg
-
 import heat.common.config  # noqa: F401  (registers Heat's options)
 import heat.engine.resources as heat_resources
 from heat.common import context, messaging
 from heat.db import api as db_api
 from heat.db import models
 from heat.engine import environment, stack, stack_lock, template
+from oslo_config import cfg
+
 from heat_plugins import client as docker_client
 from heat_plugins.cmd import install
 
@@ -102,6 +102,8 @@ class HeatEngine:
     def apply_config(self, **overrides: Any) -> None:
         CONF.set_override("deferred_auth_method", "password")
         CONF.set_override("convergence_engine", False)
+        # A failed create is final here: no delete-and-retry rounds with back-off.
+        CONF.set_override("action_retry_limit", 0)
         CONF.set_override("extra_labels", self.labels, group="heat_docker")
         CONF.set_override("default_host_ip", "127.0.0.1", group="heat_docker")
         CONF.set_override("default_pull_policy", "never", group="heat_docker")

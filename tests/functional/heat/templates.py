@@ -98,8 +98,13 @@ LEGACY_WEB = {
                 "cpu_shares": 512,
                 "memory": 67108864,
                 "cap_drop": ["MKNOD"],
-                "devices": [{"path_on_host": "/dev/null", "path_in_container": "/dev/xnull",
-                             "permissions": "rw"}],  # fmt: skip
+                "devices": [
+                    {
+                        "path_on_host": "/dev/null",
+                        "path_in_container": "/dev/xnull",
+                        "permissions": "rw",
+                    }
+                ],  # fmt: skip
                 "volumes": {"/tmp": {"bind": "/host-tmp", "ro": True}},
             },
         }

@@ -185,8 +185,11 @@ def test_unhealthy_container_fails_create(heat_engine, docker_api, run_id):
         {
             "command": ["sleep", "600"],
             "stop_timeout": 1,
-            "healthcheck": {"test": ["CMD-SHELL", "echo sick-$((1+1)); exit 1"],
-                            "interval": 0.3, "retries": 2},  # fmt: skip
+            "healthcheck": {
+                "test": ["CMD-SHELL", "echo sick-$((1+1)); exit 1"],
+                "interval": 0.3,
+                "retries": 2,
+            },  # fmt: skip
         }
     )
     stk = heat_engine.create(f"sick-{run_id}", tmpl)
