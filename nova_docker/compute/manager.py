@@ -55,13 +55,20 @@ def _endpoint(mutating: bool) -> Callable:
                     raise exception.ShuttingDown(host=self.host)
                 self._inflight += 1
             try:
-                return fn(self, ctxt, **kwargs)
-            except Exception as exc:
-                wrapped = _wrap_errors(fn.__name__, self.host, self.hypervisor_type, exc)
-                if wrapped is exc:
-                    raise
-                LOG.exception("%s failed", fn.__name__)
-                raise wrapped from exc
+                try:
+                    return fn(self, ctxt, **kwargs)
+                except Exception as exc:
+                    wrapped = _wrap_errors(fn.__name__, self.host, self.hypervisor_type, exc)
+                    if wrapped is exc:
+                        raise
+                    LOG.exception("%s failed", fn.__name__)
+                    raise wrapped from exc
+            except (exception.Invalid, exception.NotFound):
+                # The caller's mistake (not found, bad input): answered without a traceback
+                # in the agent's log when served over RPC.
+                if self.rpc_expected_errors:
+                    raise messaging.ExpectedException() from None
+                raise
             finally:
                 with self._inflight_cond:
                     self._inflight -= 1
@@ -99,6 +106,8 @@ class ComputeManager:
         self._inflight_cond = threading.Condition()
         self._locks: dict[str, threading.Lock] = collections.defaultdict(threading.Lock)
         self._locks_guard = threading.Lock()
+        #: Set by the RPC service: client errors go back without a logged traceback.
+        self.rpc_expected_errors = False
         #: What init_host found and cleaned up (half-made spawns, vanished instances).
         self.reconciled: list[dict[str, Any]] = []
 

@@ -29,6 +29,7 @@ class ComputeService:
         self.conf = conf
         self.transport = transport or rpc.get_transport(conf)
         self.manager = manager or manager_module.ComputeManager(driver, conf)
+        self.manager.rpc_expected_errors = True
         self.host = self.manager.host
         self._server: messaging.MessageHandlingServer | None = None
         self._reporter = reports.ReportSender(self.transport, self.manager.host_report, conf)

@@ -23,6 +23,7 @@ def transport(conf, fake_exchanges):
 @pytest.fixture
 def served(transport, make_manager):
     mgr = make_manager(host="host-a")
+    mgr.rpc_expected_errors = True  # as ComputeService sets it
     mgr.init_host()
     server = rpc.get_server(transport, rpcapi.TOPIC, "host-a", [mgr])
     server.start()
