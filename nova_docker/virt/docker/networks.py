@@ -109,6 +109,9 @@ def endpoint_config(api: Any, vif: Vif) -> dict[str, Any]:
         kwargs["ipv4_address"] = vif.ipv4
     if vif.ipv6:
         kwargs["ipv6_address"] = vif.ipv6
+    if vif.mac:
+        # API 1.44+ takes the MAC per endpoint (older engines use the container's).
+        kwargs["mac_address"] = vif.mac
     return api.create_endpoint_config(**kwargs)
 
 
