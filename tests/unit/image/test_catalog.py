@@ -195,3 +195,18 @@ def test_cli_usage_error(capsys):
     with pytest.raises(SystemExit) as info:
         image_cmd.main(["register-file", "n", "p", "--disk-format", "bogus"])
     assert info.value.code == 2
+
+
+def test_update_fields_and_properties(catalog):
+    meta = catalog.create("snap", "bare", "raw", image_id="snap-1")
+    after = catalog.update(
+        "snap-1", {"docker_image": "r:t"}, container_format="docker", status="active"
+    )
+    assert after["container_format"] == "docker"
+    assert after["status"] == "active"
+    assert after["properties"] == {"docker_image": "r:t"}
+    assert catalog.show(meta["id"]) == after
+    with pytest.raises(exception.Invalid):
+        catalog.update("snap-1", size=5)
+    with pytest.raises(exception.ImageNotFound):
+        catalog.update("missing", {})
