@@ -15,6 +15,7 @@ import time
 import libvirt
 
 from nova_docker.image.api import LocalImageService
+from nova_docker.virt.libvirt import builder
 from nova_docker.virt.libvirt.driver import LibvirtDriver
 from tests.benchmarks.timing import ratio_line
 from tests.functional.libvirt import guestenv
@@ -58,8 +59,8 @@ def main() -> None:
     def baseline_sample() -> None:
         inst = guestenv.new_instance(memory_mb=128)
         spawned.append(inst)
-        props = drv._properties(image, image_meta)
-        xml = drv._prepare(inst, image, props, drv.instance_dir(inst))  # disks beforehand
+        props = builder.merged_properties(image, image_meta)
+        xml = builder.prepare(conf, catalog, inst, image, props)  # files made beforehand
         start = time.perf_counter()
         dom = conn.createXML(xml, 0)
         _wait_running(dom)

@@ -24,23 +24,14 @@ from oslo_config import cfg
 from nova_docker import exception
 from nova_docker.conf import CONF
 from nova_docker.virt import driver, hardware
-from nova_docker.virt.libvirt import (
-    config,
-    configdrive,
-    events,
-    imagebackend,
-    resources,
-    snapshot,
-)
+from nova_docker.virt.libvirt import builder, events, imagebackend, resources, snapshot
 from nova_docker.virt.libvirt import host as lv_host
 from nova_docker.virt.libvirt.guest import Guest
 
 LOG = logging.getLogger(__name__)
 
-GiB = 1024**3
 #: get_console_output returns at most the last this many bytes (as Nova's driver).
 MAX_CONSOLE_BYTES = 100 * 1024
-DEFAULT_CMDLINE = "root=/dev/vda console=ttyS0"
 
 
 class LibvirtDriver(driver.ComputeDriver):
@@ -94,18 +85,10 @@ class LibvirtDriver(driver.ComputeDriver):
         return imagebackend.ImageCache(self.conf.libvirt.images_path)
 
     def instance_dir(self, instance: Any) -> str:
-        return os.path.join(self.conf.libvirt.instances_path, instance.uuid)
+        return builder.instance_dir(self.conf, instance)
 
     def console_log_path(self, instance: Any) -> str:
-        log_dir = self.conf.libvirt.console_log_dir
-        if log_dir:
-            return os.path.join(log_dir, f"{instance.name}.log")
-        return os.path.join(self.instance_dir(instance), "console.log")
-
-    def _cpu(self) -> config.GuestCPU:
-        lv = self.conf.libvirt
-        mode = lv.cpu_mode or ("host-model" if lv.virt_type == "kvm" else "none")
-        return config.GuestCPU(mode=mode, model=(lv.cpu_models or [None])[0])
+        return builder.console_log_path(self.conf, instance)
 
     @contextlib.contextmanager
     def _locked(self, instance: Any) -> Iterator[None]:
@@ -230,61 +213,6 @@ class LibvirtDriver(driver.ComputeDriver):
             raise
 
     # -- spawn --------------------------------------------------------------------------------
-    def _image_record(self, image_id: str, role: str = "image") -> dict[str, Any]:
-        if not image_id:
-            raise exception.ImageNotFound(image_id=f"<no {role} id>")
-        return self.image_service.show(image_id)
-
-    def _check_image(self, image_meta: Any) -> dict[str, Any]:
-        image_id = getattr(image_meta, "id", "") or ""
-        if getattr(image_meta, "container_format", None) == "docker":
-            raise exception.ImageUnacceptable(
-                image_id=image_id,
-                reason="container_format docker is a Docker image; the libvirt driver boots "
-                "disk images (qcow2, raw) and kernel/ramdisk images",
-            )
-        image = self._image_record(image_id)
-        if image.get("container_format") == "docker":
-            raise exception.ImageUnacceptable(
-                image_id=image["id"],
-                reason="container_format docker is a Docker image; the libvirt driver boots "
-                "disk images (qcow2, raw) and kernel/ramdisk images",
-            )
-        if image.get("disk_format") not in imagebackend.DISK_FORMATS:
-            raise exception.ImageUnacceptable(
-                image_id=image["id"],
-                reason=f"disk_format {image.get('disk_format')} cannot be a root disk "
-                f"(accepted: {', '.join(sorted(imagebackend.DISK_FORMATS))})",
-            )
-        return image
-
-    def _boot_file(self, image_id: str, role: str, disk_format: str) -> str:
-        record = self._image_record(image_id, role)
-        if record.get("disk_format") not in (disk_format, "raw"):
-            raise exception.ImageUnacceptable(
-                image_id=record["id"],
-                reason=f"a {role} must have disk_format {disk_format}, "
-                f"not {record.get('disk_format')}",
-            )
-        return self.image_cache.fetch(self.image_service, record)
-
-    @staticmethod
-    def _properties(image: dict[str, Any], image_meta: Any) -> dict[str, Any]:
-        """The catalog's properties, overridden by those the caller passed."""
-        props = dict(image.get("properties") or {})
-        given = getattr(image_meta, "properties", None)
-        if given is not None:
-            props.update(given.to_dict() if hasattr(given, "to_dict") else dict(given))
-        return props
-
-    @staticmethod
-    def _cmdline(props: dict[str, Any]) -> str:
-        cmdline = props.get("os_command_line") or DEFAULT_CMDLINE
-        # The console log (get_console_output) needs the kernel on the first serial port.
-        if "console=ttyS0" not in cmdline.split():
-            cmdline += " console=ttyS0"
-        return cmdline
-
     def spawn(
         self,
         context: Any,
@@ -298,12 +226,11 @@ class LibvirtDriver(driver.ComputeDriver):
         power_on: bool = True,
         accel_info: Any = None,
     ) -> None:
-        image = self._check_image(image_meta)
-        flavor = instance.flavor
+        image = builder.check_image(self.image_service, image_meta)
         resources.check_flavor_fits(
-            flavor, self._resources(), self.conf.libvirt.reserved_host_memory_mb
+            instance.flavor, self._resources(), self.conf.libvirt.reserved_host_memory_mb
         )
-        props = self._properties(image, image_meta)
+        props = builder.merged_properties(image, image_meta)
         with self._locked(instance):
             if self._host.lookup(instance.name) is not None:
                 raise exception.InstanceExists(name=instance.name)
@@ -311,7 +238,7 @@ class LibvirtDriver(driver.ComputeDriver):
             dom = None
             self._known_uuids.add(instance.uuid)
             try:
-                xml = self._prepare(instance, image, props, inst_dir)
+                xml = builder.prepare(self.conf, self.image_service, instance, image, props)
                 dom = self._host.get_connection().defineXML(xml)
                 if power_on:
                     dom.createWithFlags(0)
@@ -323,76 +250,6 @@ class LibvirtDriver(driver.ComputeDriver):
                     ) from exc
                 raise
         LOG.info("spawned %s from image %s", instance.name, image["id"])
-
-    def _prepare(
-        self, instance: Any, image: dict[str, Any], props: dict[str, Any], inst_dir: str
-    ) -> str:
-        """Create the instance's files and return its domain XML."""
-        lv = self.conf.libvirt
-        cache = self.image_cache
-        base_format = imagebackend.DISK_FORMATS[image["disk_format"]]
-        kernel = ramdisk = cmdline = None
-        kernel_id = props.get("kernel_id")
-        ramdisk_id = props.get("ramdisk_id")
-        if kernel_id:
-            kernel = self._boot_file(kernel_id, "kernel", "aki")
-            if ramdisk_id:
-                ramdisk = self._boot_file(ramdisk_id, "ramdisk", "ari")
-            cmdline = self._cmdline(props)
-        base = cache.fetch(self.image_service, image, probe=base_format)
-        base_size = cache.virtual_size(base, base_format)
-        root_bytes = int(instance.flavor.root_gb or 0) * GiB
-        if root_bytes and root_bytes < base_size:
-            raise exception.FlavorDiskSmallerThanImage(flavor_size=root_bytes, image_size=base_size)
-        if os.path.isdir(inst_dir):  # a leftover of a crashed spawn (no domain exists)
-            shutil.rmtree(inst_dir)
-        imagebackend.ensure_dir(inst_dir)
-        disk_path = os.path.join(inst_dir, "disk")
-        if lv.images_type == "raw":
-            imagebackend.create_raw_copy(base, base_format, disk_path, root_bytes or None)
-            disk_format = "raw"
-        else:
-            imagebackend.create_overlay(base, base_format, disk_path, root_bytes or None)
-            disk_format = "qcow2"
-        disks = [config.GuestDisk(disk_path, "vda", "virtio", disk_format, cache=lv.disk_cachemode)]
-        if configdrive.wants_config_drive(instance, props):
-            drive = os.path.join(inst_dir, "disk.config")
-            configdrive.make_drive(instance, drive)
-            disks.append(
-                config.GuestDisk(drive, "hdd", "ide", "raw", device="cdrom", readonly=True)
-            )
-        log_path = self.console_log_path(instance)
-        if lv.console_log_dir:
-            imagebackend.ensure_dir(lv.console_log_dir)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(log_path)
-        flavor = instance.flavor
-        guest = config.GuestConfig(
-            name=instance.name,
-            uuid=instance.uuid,
-            virt_type=lv.virt_type,
-            memory_mb=int(flavor.memory_mb),
-            vcpus=int(flavor.vcpus),
-            metadata=config.InstanceMetadata(
-                uuid=instance.uuid,
-                name=instance.name,
-                display_name=getattr(instance, "display_name", "") or "",
-                image_id=image["id"],
-                kernel_id=kernel_id or "",
-                ramdisk_id=ramdisk_id or "",
-                flavor_name=getattr(flavor, "name", "") or "",
-                memory_mb=int(flavor.memory_mb),
-                vcpus=int(flavor.vcpus),
-                root_gb=int(flavor.root_gb or 0),
-            ),
-            kernel=kernel,
-            ramdisk=ramdisk,
-            cmdline=cmdline,
-            cpu=self._cpu(),
-            disks=disks,
-            serial_log=config.GuestSerialLog(log_path),
-        )
-        return guest.to_xml()
 
     def _cleanup_failed_spawn(self, instance: Any, dom: Any, inst_dir: str) -> None:
         """Leave nothing behind: no domain, no instance directory, no console log."""

@@ -13,6 +13,7 @@ from nova_docker import exception, objects
 from nova_docker.conf import CONF, compute, docker, image
 from nova_docker.conf import libvirt as libvirt_conf
 from nova_docker.virt.driver import ComputeDriver
+from nova_docker.virt.libvirt import builder
 from nova_docker.virt.libvirt import driver as lv_driver
 
 
@@ -62,13 +63,13 @@ def test_hypervisor_type_follows_virt_type(conf):
 
 
 def test_cpu_mode_defaults(conf):
-    drv = lv_driver.LibvirtDriver(conf=conf)
-    assert drv._cpu().mode == "host-model"
+    assert builder.cpu_config(conf).mode == "host-model"
     conf.set_override("virt_type", "qemu", group="libvirt")
-    assert drv._cpu().mode == "none"
+    assert builder.cpu_config(conf).mode == "none"
     conf.set_override("cpu_mode", "custom", group="libvirt")
     conf.set_override("cpu_models", ["qemu64"], group="libvirt")
-    assert (drv._cpu().mode, drv._cpu().model) == ("custom", "qemu64")
+    cpu = builder.cpu_config(conf)
+    assert (cpu.mode, cpu.model) == ("custom", "qemu64")
 
 
 def test_host_passthrough_needs_kvm(conf):
@@ -87,17 +88,15 @@ def test_paths(drv, conf):
 
 
 def test_cmdline_always_has_the_serial_console():
-    assert lv_driver.LibvirtDriver._cmdline({}) == "root=/dev/vda console=ttyS0"
-    assert lv_driver.LibvirtDriver._cmdline({"os_command_line": "quiet"}) == ("quiet console=ttyS0")
-    assert lv_driver.LibvirtDriver._cmdline({"os_command_line": "console=ttyS0 ro"}) == (
-        "console=ttyS0 ro"
-    )
+    assert builder.kernel_cmdline({}) == "root=/dev/vda console=ttyS0"
+    assert builder.kernel_cmdline({"os_command_line": "quiet"}) == ("quiet console=ttyS0")
+    assert builder.kernel_cmdline({"os_command_line": "console=ttyS0 ro"}) == ("console=ttyS0 ro")
 
 
 def test_caller_properties_override_the_catalog():
     image = {"properties": {"kernel_id": "k1", "os_command_line": "a"}}
     meta = objects.ImageMeta(properties=objects.ImageMetaProps({"os_command_line": "b"}))
-    assert lv_driver.LibvirtDriver._properties(image, meta) == {
+    assert builder.merged_properties(image, meta) == {
         "kernel_id": "k1",
         "os_command_line": "b",
     }
@@ -164,12 +163,27 @@ def test_power_on_resumes_a_paused_guest(drv):
     guest.launch.assert_not_called()
 
 
-def test_docker_image_refused_before_any_lookup(drv):
-    drv.image_service = mock.Mock()
+def test_docker_image_refused_before_any_lookup():
+    service = mock.Mock()
     meta = objects.ImageMeta(id="i1", container_format="docker")
     with pytest.raises(exception.ImageUnacceptable, match="docker"):
-        drv._check_image(meta)
-    drv.image_service.show.assert_not_called()
+        builder.check_image(service, meta)
+    service.show.assert_not_called()
+
+
+@pytest.mark.parametrize(
+    "record,match",
+    [
+        ({"id": "i1", "container_format": "docker", "disk_format": "raw"}, "docker"),
+        ({"id": "i1", "container_format": "bare", "disk_format": "vmdk"}, "vmdk"),
+        ({"id": "i1", "container_format": "aki", "disk_format": "aki"}, "aki"),
+    ],
+)
+def test_unbootable_catalog_records(record, match):
+    service = mock.Mock()
+    service.show.return_value = record
+    with pytest.raises(exception.ImageUnacceptable, match=match):
+        builder.check_image(service, objects.ImageMeta(id="i1"))
 
 
 def test_private_overrides_do_not_reach_the_global_conf(conf):
