@@ -6,13 +6,35 @@ drift in either direction fails here rather than inside a Nova deployment.
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import inspect
+import sys
 
 import pytest
-from nova.virt import driver as nova_driver
+from oslo_config import cfg
 
 from nova_docker.virt import driver as our_driver
+
+
+def _import_nova_driver():
+    """Import nova.virt.driver without clashing with stackdock's options.
+
+    Nova registers its options on the global CONF at import; stackdock's [libvirt]/[compute]
+    and magnum_lite's [api] options, registered earlier in this pytest process, clash with
+    some of them. A private ConfigOpts for Nova's import keeps both sides intact.
+    """
+    if "nova.conf" in sys.modules:
+        return importlib.import_module("nova.virt.driver")
+    saved = cfg.CONF
+    cfg.CONF = cfg.ConfigOpts()
+    try:
+        return importlib.import_module("nova.virt.driver")
+    finally:
+        cfg.CONF = saved
+
+
+nova_driver = _import_nova_driver()
 
 CONTRACT_METHODS = [
     "init_host",
