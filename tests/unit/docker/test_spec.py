@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import nova_docker.conf  # noqa: F401  (registers [docker])
 from nova_docker import exception, objects
 from nova_docker.virt.docker import nested, spec
 
