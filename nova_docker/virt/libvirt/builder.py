@@ -162,6 +162,7 @@ def prepare(
             uuid=instance.uuid,
             name=instance.name,
             display_name=getattr(instance, "display_name", "") or "",
+            host=conf.compute.host,
             image_id=image["id"],
             kernel_id=kernel_id or "",
             ramdisk_id=ramdisk_id or "",

@@ -99,6 +99,8 @@ class InstanceMetadata:
     uuid: str
     name: str
     display_name: str = ""
+    #: [compute] host of the agent that owns the domain (agents may share one libvirtd).
+    host: str = ""
     image_id: str = ""
     kernel_id: str = ""
     ramdisk_id: str = ""
@@ -112,6 +114,8 @@ class InstanceMetadata:
         inst = ET.Element(ns + "instance", {"uuid": self.uuid, "name": self.name})
         if self.display_name:
             inst.set("display-name", self.display_name)
+        if self.host:
+            inst.set("host", self.host)
         _sub(
             inst,
             ns + "flavor",
@@ -148,6 +152,7 @@ class InstanceMetadata:
             uuid=root.get("uuid", ""),
             name=root.get("name", ""),
             display_name=root.get("display-name", ""),
+            host=root.get("host", ""),
             image_id=image.get("id", "") if image is not None else "",
             kernel_id=image.get("kernel_id", "") if image is not None else "",
             ramdisk_id=image.get("ramdisk_id", "") if image is not None else "",

@@ -24,7 +24,14 @@ from oslo_config import cfg
 from nova_docker import exception
 from nova_docker.conf import CONF
 from nova_docker.virt import driver, hardware
-from nova_docker.virt.libvirt import builder, events, imagebackend, resources, snapshot
+from nova_docker.virt.libvirt import (
+    builder,
+    config,
+    events,
+    imagebackend,
+    resources,
+    snapshot,
+)
 from nova_docker.virt.libvirt import host as lv_host
 from nova_docker.virt.libvirt.guest import Guest
 
@@ -120,11 +127,15 @@ class LibvirtDriver(driver.ComputeDriver):
     def cleanup_host(self, host: str) -> None:
         self._host.close()
 
+    def _mine(self, meta: config.InstanceMetadata | None) -> bool:
+        """A stackdock domain of this agent's host (or of no recorded host)."""
+        return meta is not None and meta.host in ("", self.conf.compute.host)
+
     def _is_ours(self, dom: libvirt.virDomain) -> bool:
         if dom.UUIDString() in self._known_uuids:
             return True
         meta = Guest(dom).metadata()
-        if meta is None:
+        if not self._mine(meta):
             return False
         self._known_uuids.add(meta.uuid)
         return True
@@ -146,15 +157,15 @@ class LibvirtDriver(driver.ComputeDriver):
 
     def get_available_resource(self, nodename: str) -> dict[str, Any]:
         res = self._resources()
-        guests = [g for g in self._guests() if g.is_active()]
-        vcpus_used = sum(g.info().num_cpu for g in guests)
+        guests = self._guests()
+        vcpus_used = sum(g.info().num_cpu for g, _ in guests if g.is_active())
         return resources.available_resource(
             res,
             nodename=nodename,
             hypervisor_type=self.hypervisor_type,
             hypervisor_version=self._host.hypervisor_version(),
             vcpus_used=vcpus_used,
-            instances=len(self.list_instance_uuids()),
+            instances=len(guests),
         )
 
     def update_provider_tree(
@@ -172,20 +183,21 @@ class LibvirtDriver(driver.ComputeDriver):
         return f"{time.strftime('%H:%M:%S')} up {days} days, {clock}, load average: {load}"
 
     # -- listing ------------------------------------------------------------------------------
-    def _guests(self) -> list[Guest]:
-        """Our domains (those with the stackdock metadata element)."""
+    def _guests(self) -> list[tuple[Guest, config.InstanceMetadata]]:
+        """Our domains (stackdock metadata of this host) with their metadata."""
         out = []
         for dom in self._host.list_domains():
             guest = Guest(dom)
-            if guest.metadata() is not None:
-                out.append(guest)
+            meta = guest.metadata()
+            if meta is not None and self._mine(meta):
+                out.append((guest, meta))
         return out
 
     def list_instances(self) -> list[str]:
-        return [g.name for g in self._guests()]
+        return [g.name for g, _ in self._guests()]
 
     def list_instance_uuids(self) -> list[str]:
-        return [m.uuid for m in (g.metadata() for g in self._guests()) if m is not None]
+        return [m.uuid for _, m in self._guests()]
 
     def instance_exists(self, instance: Any) -> bool:
         return self._find(instance) is not None
@@ -195,7 +207,7 @@ class LibvirtDriver(driver.ComputeDriver):
         if dom is None:
             return None
         guest = Guest(dom)
-        return guest if guest.metadata() is not None else None
+        return guest if self._mine(guest.metadata()) else None
 
     def _guest(self, instance: Any) -> Guest:
         guest = self._find(instance)
@@ -279,9 +291,8 @@ class LibvirtDriver(driver.ComputeDriver):
     ) -> None:
         """Power off and undefine; remove the instance's files. Never InstanceNotFound."""
         with self._locked(instance):
-            dom = self._host.lookup(instance.name)
-            if dom is not None:
-                guest = Guest(dom)
+            guest = self._find(instance)  # never another agent's domain
+            if guest is not None:
                 guest.poweroff()
                 guest.undefine()
             if destroy_disks:

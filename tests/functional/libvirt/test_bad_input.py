@@ -172,3 +172,28 @@ def test_libvirt_refusing_the_domain_leaves_nothing(lv_root, lv_catalog, lv_imag
     finally:
         drv.destroy(None, inst, None)
         drv.cleanup_host(conf.compute.host)
+
+
+def test_another_agents_instances_are_invisible(lv_driver, lv_root, lv_catalog, lv_images):
+    # Two agents (different [compute] host) sharing one libvirtd see only their own domains.
+    conf = guestenv.make_conf(lv_root)
+    conf.set_override("host", "some-other-agent", group="compute")
+    other = LibvirtDriver(conf=conf)
+    other.image_service = lv_catalog
+    inst = guestenv.new_instance()
+    try:
+        spawn(other, inst, lv_catalog.image_meta(lv_images["disk"]["id"]), power_on=False)
+        assert other.instance_exists(inst)
+        assert inst.uuid in other.list_instance_uuids()
+        assert inst.uuid not in lv_driver.list_instance_uuids()
+        assert not lv_driver.instance_exists(inst)
+        with pytest.raises(exception.InstanceNotFound):
+            lv_driver.get_info(inst)
+        with pytest.raises(exception.InstanceExists):  # the name is still taken
+            spawn(lv_driver, inst, lv_catalog.image_meta(lv_images["disk"]["id"]))
+        lv_driver.destroy(None, inst, None, destroy_disks=False)
+        assert other.instance_exists(inst)  # not destroyed by the wrong agent
+    finally:
+        other.destroy(None, inst, None)
+        other.cleanup_host(conf.compute.host)
+    assert other._host.lookup(inst.name) is None

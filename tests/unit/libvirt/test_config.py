@@ -22,6 +22,7 @@ def _guest(**kw) -> config.GuestConfig:
             uuid="6f1ed002-ab5d-42c6-aa4a-b2f4ad4f8c4e",
             name="instance-abc",
             display_name="web 1",
+            host="compute-1",
             image_id="img-1",
             kernel_id="k-1",
             ramdisk_id="r-1",
@@ -123,6 +124,7 @@ def test_metadata_element_is_namespaced():
     assert inst.get("uuid") == "6f1ed002-ab5d-42c6-aa4a-b2f4ad4f8c4e"
     assert inst.get("name") == "instance-abc"
     assert inst.get("display-name") == "web 1"
+    assert inst.get("host") == "compute-1"
     assert inst.find(f"{NS}flavor").get("memory_mb") == "192"
     image = inst.find(f"{NS}image")
     assert image.attrib == {"id": "img-1", "kernel_id": "k-1", "ramdisk_id": "r-1"}
