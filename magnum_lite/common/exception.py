@@ -157,3 +157,9 @@ class ClusterTimeout(MagnumLiteException):
 
     msg_fmt = "Timed out: %(reason)s"
     code = 500
+
+
+# 503 -----------------------------------------------------------------------------------
+class ConductorUnavailable(MagnumLiteException):
+    msg_fmt = "The conductor could not be reached: %(reason)s"
+    code = 503

@@ -12,7 +12,16 @@ import oslo_messaging as messaging
 from oslo_config import cfg
 
 from magnum_lite import conf as ml_conf
+from magnum_lite.common import exception
 from nova_docker.common import rpc
+
+
+def _is_transport_error(exc: Exception) -> bool:
+    """Broker-level failures (not errors the conductor raised and sent back)."""
+    if isinstance(exc, messaging.MessageDeliveryFailure):
+        return True
+    return type(exc).__module__.split(".")[0] in ("kombu", "amqp")
+
 
 #: 1.0 - the first version.
 RPC_API_VERSION = "1.0"
@@ -26,8 +35,12 @@ class ConductorAPI:
         transport: messaging.Transport | None = None,
         conf: cfg.ConfigOpts = ml_conf.CONF,
         timeout: float | None = None,
+        retry: int | None = 3,
     ) -> None:
         self.conf = conf
+        #: Connection retries of a cast before it fails (None: forever). A bounded number
+        #: keeps an API request from hanging while the broker is down.
+        self.retry = retry
         self.transport = transport or rpc.get_transport(conf)
         self.client = rpc.get_client(
             self.transport,
@@ -38,10 +51,22 @@ class ConductorAPI:
         )
 
     def _cast(self, ctxt: Any, method: str, **kwargs: Any) -> None:
-        self.client.prepare().cast(ctxt, method, **kwargs)
+        try:
+            self.client.prepare(retry=self.retry).cast(ctxt, method, **kwargs)
+        except Exception as exc:  # a cast has no remote errors: all of these are transport's
+            raise exception.ConductorUnavailable(reason=f"{type(exc).__name__}: {exc}") from exc
 
     def _call(self, ctxt: Any, method: str, **kwargs: Any) -> Any:
-        return self.client.prepare().call(ctxt, method, **kwargs)
+        try:
+            return self.client.prepare(retry=self.retry).call(ctxt, method, **kwargs)
+        except messaging.MessagingTimeout as exc:
+            raise exception.ConductorUnavailable(
+                reason=f"no answer to {method} in time; is magnum-lite-conductor running?"
+            ) from exc
+        except Exception as exc:
+            if _is_transport_error(exc):
+                raise exception.ConductorUnavailable(reason=f"{type(exc).__name__}: {exc}") from exc
+            raise
 
     # -- casts -----------------------------------------------------------------------------
     def cluster_create(self, ctxt: Any, cluster_uuid: str, create_timeout: int) -> None:

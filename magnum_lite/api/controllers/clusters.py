@@ -7,6 +7,7 @@ shows the operation in progress.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import uuid as uuidlib
 from typing import Any
@@ -159,7 +160,21 @@ def create(req: Any, body: dict[str, Any], what: str = "cluster") -> models.Clus
     cluster = req.db.create_cluster(
         row, nodegroups=nodegroups, max_clusters=_quota_limit(req, project_id)
     )
-    req.rpc.cluster_create(req.context, cluster_uuid=cluster.uuid, create_timeout=timeout)
+    try:
+        req.rpc.cluster_create(req.context, cluster_uuid=cluster.uuid, create_timeout=timeout)
+    except Exception as exc:
+        # The conductor will never hear of it: say so on the row instead of leaving it
+        # CREATE_IN_PROGRESS, then answer with the error (503 for the message queue).
+        with contextlib.suppress(exception.MagnumLiteException):
+            req.db.update_cluster(
+                cluster.uuid,
+                {
+                    "status": "CREATE_FAILED",
+                    "status_reason": f"could not reach the conductor: {exc}",
+                },
+                expected_status="CREATE_IN_PROGRESS",
+            )
+        raise
     return cluster
 
 
