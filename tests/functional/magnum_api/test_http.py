@@ -436,3 +436,16 @@ def test_unknown_paths_and_methods(api):
     assert (
         api.request("PATCH", f"/v1/credentials/{uuid.uuid4()}", version="1.12").status_code == 404
     )
+
+
+def test_template_is_routed_to_the_driver_that_serves_its_coe(api, uniq):
+    from magnum_lite.drivers import base
+
+    providers = [p for p in base.list_provides() if p.get("coe") == "swarm-mode"]
+    t = make_template(api, f"drv-{uniq}", server_type="vm")
+    assert t["server_type"] == "vm"  # as the client sent it
+    if providers and not any(p["server_type"] == "vm" for p in providers):
+        assert t["driver"] == providers[0]["driver"]
+        assert t["cluster_distro"] == providers[0]["os"]
+    explicit = make_template(api, f"drv2-{uniq}", cluster_distro="mine", driver="custom")
+    assert (explicit["driver"], explicit["cluster_distro"]) == ("custom", "mine")
