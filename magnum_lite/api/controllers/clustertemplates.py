@@ -91,6 +91,12 @@ def _check_coe(values: dict[str, Any]) -> None:
             err=f"Invalid input for field/attribute coe. Value: '{coe}'. "
             f"Supported COEs: {', '.join(known)}."
         )
+    names = sorted({p.get("driver") for p in provides if p.get("driver")})
+    if values.get("driver") and names and values["driver"] not in names:
+        raise exception.InvalidParameterValue(
+            err=f"Invalid input for field/attribute driver. Value: '{values['driver']}'. "
+            f"Installed drivers: {', '.join(names)}."
+        )
     same_coe = [p for p in provides if p.get("coe") == coe]
     exact = [p for p in same_coe if p.get("server_type") == values.get("server_type")]
     if same_coe and not exact and not values.get("driver"):

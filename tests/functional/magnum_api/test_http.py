@@ -447,5 +447,10 @@ def test_template_is_routed_to_the_driver_that_serves_its_coe(api, uniq):
     if providers and not any(p["server_type"] == "vm" for p in providers):
         assert t["driver"] == providers[0]["driver"]
         assert t["cluster_distro"] == providers[0]["os"]
-    explicit = make_template(api, f"drv2-{uniq}", cluster_distro="mine", driver="custom")
-    assert (explicit["driver"], explicit["cluster_distro"]) == ("custom", "mine")
+    if providers:
+        name = providers[0]["driver"]
+        explicit = make_template(api, f"drv2-{uniq}", cluster_distro="mine", driver=name)
+        assert (explicit["driver"], explicit["cluster_distro"]) == (name, "mine")
+        body = {"coe": "swarm-mode", "image_id": "i", "driver": f"nope-{uniq}"}
+        resp = api.request("POST", "/v1/clustertemplates", json=body)
+        assert resp.status_code == 400 and f"nope-{uniq}" in error_of(resp)["detail"]
