@@ -23,6 +23,7 @@ from cryptography.fernet import Fernet
 
 from magnum_lite.db.sqlalchemy import api as db_sqla
 from magnum_lite.db.sqlalchemy import migration
+from tests.functional import rabbit
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
@@ -209,9 +210,38 @@ encryption_key = {self.key}
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory, transport_url: str, run_id: str) -> Iterator[Env]:
+def module_transport_url() -> Iterator[str]:
+    """A broker vhost of this module only: compute agents of other tests (which a
+    conductor's delete would address) never report into it."""
+    vhost = rabbit.create_vhost()
+    try:
+        yield rabbit.transport_url(vhost)
+    finally:
+        rabbit.delete_vhost(vhost)
+
+
+@pytest.fixture(scope="module")
+def module_transport(module_transport_url: str) -> Iterator[Any]:
+    """An RPC transport of the test process on the module's vhost, closed before the vhost
+    goes (not the process-wide cached one, which other tests share)."""
+    import oslo_messaging as messaging
+    from oslo_config import cfg
+
+    from nova_docker.common import rpc
+
+    transport = messaging.get_rpc_transport(
+        cfg.CONF, url=module_transport_url, allowed_remote_exmods=rpc.ALLOWED_EXMODS
+    )
+    try:
+        yield transport
+    finally:
+        transport.cleanup()
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory, module_transport_url: str, run_id: str) -> Iterator[Env]:
     tmp = str(tmp_path_factory.mktemp("conductor"))
-    environment = Env(tmp, transport_url, run_id)
+    environment = Env(tmp, module_transport_url, run_id)
     try:
         yield environment
     finally:

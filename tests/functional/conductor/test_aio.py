@@ -13,7 +13,6 @@ import pytest
 import requests
 
 from magnum_lite.conductor import scheduler as sched
-from nova_docker.common import rpc
 from nova_docker.compute import reports as reports_mod
 from tests.functional.conductor.conftest import REPO, wait_for
 from tests.functional.net import free_port
@@ -115,8 +114,10 @@ def aio_factory(tmp_path, run_id):
 
 
 @pytest.mark.parametrize("transport", ["in-process", "rabbit"])
-def test_aio_serves_api_with_conductor_and_stops_cleanly(aio_factory, transport, transport_url):
-    aio = aio_factory(transport_url if transport == "rabbit" else None)
+def test_aio_serves_api_with_conductor_and_stops_cleanly(
+    aio_factory, transport, module_transport_url
+):
+    aio = aio_factory(module_transport_url if transport == "rabbit" else None)
     wait_for("the aio conductor in mservices", aio.conductor_up, timeout=120, interval=0.5)
     root = requests.get(aio.url("/"), timeout=10).json()
     assert root["versions"][0]["id"] == "v1"
@@ -129,10 +130,12 @@ def test_aio_serves_api_with_conductor_and_stops_cleanly(aio_factory, transport,
     assert "stopped" in aio.log()
 
 
-def test_scheduler_places_on_the_agent_that_reports(aio_factory, transport_url, conf):
-    aio = aio_factory(transport_url)
+def test_scheduler_places_on_the_agent_that_reports(
+    aio_factory, module_transport_url, module_transport
+):
+    aio = aio_factory(module_transport_url)
     wait_for("the aio conductor in mservices", aio.conductor_up, timeout=120, interval=0.5)
-    listener = reports_mod.ReportListener(rpc.get_transport(conf.conf, url=transport_url))
+    listener = reports_mod.ReportListener(module_transport)
     listener.start()
     try:
         report = wait_for(

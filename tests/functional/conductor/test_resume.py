@@ -75,6 +75,29 @@ def test_restart_after_sigkill_fails_clusters_past_their_deadline(env):
     conductor.terminate()
 
 
+def test_restart_deletes_a_cluster_left_deleting(env):
+    conductor = env.conductor().start()
+    env.wait_up(conductor)
+    conductor.kill()
+    # Left DELETE_IN_PROGRESS by the killed run, its (create) deadline long passed: a delete
+    # is always run again.
+    cluster = env.seed_cluster("DELETE_IN_PROGRESS", deadline=past(30))
+    env.db.create_certificate(
+        {"cluster_uuid": cluster.uuid, "kind": "ca", "cert_pem": "x", "encrypted_key": "y"}
+    )
+    _hold(env, cluster.uuid, conductor.host)
+    conductor.start()
+
+    def gone() -> bool:
+        return cluster.uuid not in {c.uuid for c in env.db.list_clusters()}
+
+    wait_for("the cluster row to go", gone, timeout=90)
+    assert env.db.list_nodegroups(cluster.uuid) == []
+    assert env.db.list_certificates(cluster.uuid) == []
+    wait_for("the lock to go", lambda: _lock_owner(env, cluster.uuid) is None)
+    conductor.terminate()
+
+
 def test_watchdog_fails_a_cluster_whose_deadline_passes(env):
     conductor = env.conductor().start()
     env.wait_up(conductor)

@@ -11,7 +11,7 @@ from cryptography.x509.oid import NameOID
 
 from magnum_lite.common import exception
 from magnum_lite.conductor import rpcapi
-from nova_docker.common import context, rpc
+from nova_docker.common import context
 from tests.functional.conductor.conftest import wait_for
 
 
@@ -23,9 +23,9 @@ def conductor(env):
 
 
 @pytest.fixture
-def api(conf, env, transport_url):
+def api(conf, env, module_transport):
     conf.config(group="conductor", topic=env.topic)
-    return rpcapi.ConductorAPI(rpc.get_transport(conf.conf, url=transport_url), timeout=60)
+    return rpcapi.ConductorAPI(module_transport, timeout=60)
 
 
 def _csr(cn: str = "admin") -> str:
