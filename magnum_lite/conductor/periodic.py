@@ -86,13 +86,19 @@ class PeriodicTasks:
         self._heartbeat = Looper(
             "conductor-heartbeat", self.heartbeat, lambda: self.conf.conductor.report_interval
         )
-        self._sync = Looper("conductor-sync", self.sync, lambda: self.conf.conductor.sync_interval)
+        interval = lambda: self.conf.conductor.sync_interval  # noqa: E731
+        self._sync = Looper("conductor-watchdog", self.sync, interval)
+        # Health checks talk to clusters (seconds each when one is down): their own thread,
+        # so a slow one never delays the watchdog.
+        self._health = Looper("conductor-health", self.health, interval)
 
     def start(self) -> None:
         self._heartbeat.start()
         self._sync.start(initial_delay=self.conf.conductor.sync_interval)
+        self._health.start(initial_delay=self.conf.conductor.sync_interval)
 
     def stop(self) -> None:
+        self._health.stop()
         self._sync.stop()
         self._heartbeat.stop()
 
@@ -114,10 +120,11 @@ class PeriodicTasks:
 
     # -- sync --------------------------------------------------------------------
     def sync(self) -> None:
-        ctxt = context_module.get_admin_context()
-        self.watchdog(ctxt)
-        self.sync_health(ctxt)
+        self.watchdog(context_module.get_admin_context())
         self.sync_rounds += 1
+
+    def health(self) -> None:
+        self.sync_health(context_module.get_admin_context())
 
     def _orphan_grace(self) -> datetime.timedelta:
         # Long enough for a cast sitting in the queue to reach a conductor and lock.

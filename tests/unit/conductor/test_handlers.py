@@ -7,14 +7,12 @@ import time
 import uuid
 
 import pytest
-from cryptography.fernet import Fernet
 
 from magnum_lite.conductor import resume, states
 from magnum_lite.conductor.handlers import cluster as cluster_h
 from magnum_lite.conductor.handlers import common
 from magnum_lite.conductor.handlers import nodegroup as nodegroup_h
-from magnum_lite.db.sqlalchemy import api as db_sqla
-from magnum_lite.db.sqlalchemy import migration
+from tests.unit.conductor.helpers import make_hctx, seed
 
 
 class ScriptedDriver:
@@ -43,42 +41,6 @@ class ScriptedDriver:
 
     def delete_nodegroup(self, ctx, cluster, nodegroup, deadline):
         self._do("delete_nodegroup", cluster, nodegroup, deadline)
-
-
-@pytest.fixture
-def db(tmp_path, conf):
-    conf.config(group="x509", encryption_key=Fernet.generate_key().decode())
-    url = f"sqlite:///{tmp_path}/db.sqlite"
-    migration.upgrade(url)
-    conn = db_sqla.Connection(url)
-    yield conn
-    conn.dispose()
-
-
-def make_hctx(db, driver):
-    return common.HandlerContext(db=db, driver_loader=lambda template, hctx: driver)
-
-
-def seed(db, status="CREATE_IN_PROGRESS", **values):
-    tpl = db.create_cluster_template({"name": "t", "coe": "swarm-mode", "server_type": "container"})
-    cluster_uuid = str(uuid.uuid4())
-    db.create_cluster(
-        {
-            "uuid": cluster_uuid,
-            "name": "c1",
-            "cluster_template_id": tpl.uuid,
-            "status": status,
-            "create_timeout": 60,
-            "node_count": 1,
-            "master_count": 1,
-            **values,
-        },
-        nodegroups=[
-            {"name": "default-master", "role": "master", "is_default": True, "node_count": 1},
-            {"name": "default-worker", "role": "worker", "is_default": True, "node_count": 1},
-        ],
-    )
-    return cluster_uuid
 
 
 def test_create_success(db):
