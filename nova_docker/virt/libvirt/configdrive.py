@@ -3,12 +3,16 @@
 cloud-init's NoCloud datasource (and the test guest's /init) read ``user-data`` and
 ``meta-data`` from a filesystem with that label. meta-data is written as JSON, which is
 valid YAML, so it can carry the instance metadata and public key unambiguously.
+
+The ISO is written in-process with pycdlib (Rock Ridge and Joliet names, so the hyphenated
+file names survive); genisoimage/mkisofs/xorrisofs are the fallback when pycdlib is absent.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import io
 import json
 import os
 import shutil
@@ -17,6 +21,11 @@ import tempfile
 from typing import Any
 
 from nova_docker import exception
+
+try:
+    import pycdlib
+except ImportError:  # the external tools below do the same job
+    pycdlib = None
 
 VOLUME_LABEL = "cidata"
 ISO_TOOLS = ("genisoimage", "mkisofs", "xorrisofs")
@@ -67,16 +76,34 @@ def _iso_tool() -> str:
     )
 
 
-def make_drive(instance: Any, dest: str) -> None:
-    """Write the config drive ISO for instance to dest (0644)."""
-    user_data = decode_user_data(instance)
+def _files(instance: Any) -> dict[str, bytes]:
+    meta = json.dumps(meta_data(instance), indent=1, sort_keys=True) + "\n"
+    return {"meta-data": meta.encode(), "user-data": decode_user_data(instance)}
+
+
+def _write_pycdlib(files: dict[str, bytes], dest: str) -> None:
+    iso = pycdlib.PyCdlib()
+    iso.new(interchange_level=3, joliet=3, rock_ridge="1.09", vol_ident=VOLUME_LABEL)
+    try:
+        for i, (name, data) in enumerate(sorted(files.items())):
+            iso.add_fp(
+                io.BytesIO(data),
+                len(data),
+                f"/FILE{i}.;1",  # plain ISO 9660 name; readers use the RR/Joliet one
+                rr_name=name,
+                joliet_path=f"/{name}",
+            )
+        iso.write(dest)
+    finally:
+        iso.close()
+
+
+def _write_tool(files: dict[str, bytes], dest: str) -> None:
     tool = _iso_tool()
     with tempfile.TemporaryDirectory(prefix="cidata-") as tree:
-        with open(os.path.join(tree, "meta-data"), "w") as f:
-            json.dump(meta_data(instance), f, indent=1, sort_keys=True)
-            f.write("\n")
-        with open(os.path.join(tree, "user-data"), "wb") as f:
-            f.write(user_data)
+        for name, data in files.items():
+            with open(os.path.join(tree, name), "wb") as f:
+                f.write(data)
         cmd = [tool, "-o", dest, "-V", VOLUME_LABEL, "-J", "-r", "-quiet"]
         cmd += ["-input-charset", "utf-8", tree]
         try:
@@ -87,4 +114,13 @@ def make_drive(instance: Any, dest: str) -> None:
             raise exception.InstanceDeployFailure(
                 reason=f"{tool} could not build the config drive: {proc.stderr.strip()}"
             )
+
+
+def make_drive(instance: Any, dest: str, use_pycdlib: bool = True) -> None:
+    """Write the config drive ISO for instance to dest (0644)."""
+    files = _files(instance)  # invalid user data fails here, before anything is written
+    if use_pycdlib and pycdlib is not None:
+        _write_pycdlib(files, dest)
+    else:
+        _write_tool(files, dest)
     os.chmod(dest, 0o644)

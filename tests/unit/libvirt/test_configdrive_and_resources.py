@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
+import shutil
 import types
 
+import pycdlib
 import pytest
 
 from nova_docker import exception, objects
@@ -45,17 +48,42 @@ def test_meta_data_carries_identity_metadata_and_key():
     assert data["public-keys"] == ["ssh-ed25519 AAAA test"]
 
 
-def test_make_drive_builds_a_cidata_iso(tmp_path):
+def _read(iso, **path) -> bytes:
+    out = io.BytesIO()
+    iso.get_file_from_iso_fp(out, **path)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("use_pycdlib", [True, False], ids=["pycdlib", "external-tool"])
+def test_make_drive_builds_a_cidata_iso(tmp_path, use_pycdlib):
     inst = _instance(user_data=base64.b64encode(b"first line\n").decode(), metadata={"a": "b"})
     dest = tmp_path / "disk.config"
-    configdrive.make_drive(inst, str(dest))
+    if not use_pycdlib and not any(shutil.which(t) for t in configdrive.ISO_TOOLS):
+        with pytest.raises(exception.InstanceDeployFailure, match="genisoimage"):
+            configdrive.make_drive(inst, str(dest), use_pycdlib=False)
+        return
+    configdrive.make_drive(inst, str(dest), use_pycdlib=use_pycdlib)
     data = dest.read_bytes()
     assert data[16 * 2048 + 1 : 16 * 2048 + 6] == b"CD001"
     assert data[16 * 2048 + 40 : 16 * 2048 + 72].decode().strip() == "cidata"
-    assert b"first line\n" in data
-    meta_start = data.index(b'"instance-id"')
-    assert inst.uuid.encode() in data[meta_start : meta_start + 400]
     assert dest.stat().st_mode & 0o777 == 0o644
+    iso = pycdlib.PyCdlib()
+    iso.open(str(dest))
+    try:
+        # Both the Rock Ridge (Linux) and Joliet names keep the hyphen.
+        assert _read(iso, rr_path="/user-data") == b"first line\n"
+        assert _read(iso, joliet_path="/user-data") == b"first line\n"
+        meta = json.loads(_read(iso, rr_path="/meta-data"))
+    finally:
+        iso.close()
+    assert meta["instance-id"] == inst.uuid and meta["meta"] == {"a": "b"}
+
+
+def test_bad_user_data_writes_no_drive(tmp_path):
+    dest = tmp_path / "disk.config"
+    with pytest.raises(exception.Invalid):
+        configdrive.make_drive(_instance(user_data="!!"), str(dest))
+    assert not dest.exists()
 
 
 def _res(**kw) -> resources.HostResources:
