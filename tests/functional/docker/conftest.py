@@ -35,7 +35,14 @@ def docker_api() -> Iterator[docker.APIClient]:
     api.close()
 
 
-def remove_labelled(api: docker.APIClient, label: str) -> None:
+@pytest.fixture(scope="session")
+def test_labels(test_labels: dict[str, str]) -> dict[str, str]:
+    """The run's label plus this area's, so clean-up never touches other areas' objects."""
+    return dict(test_labels, **{"stackdock.test.area": "docker-driver"})
+
+
+def remove_labelled(api: docker.APIClient, label: list[str]) -> None:
+    """Remove containers, networks and images carrying every one of the labels."""
     for c in api.containers(all=True, filters={"label": label}):
         try:
             api.remove_container(c["Id"], force=True, v=True)
@@ -59,8 +66,7 @@ def remove_labelled(api: docker.APIClient, label: str) -> None:
 @pytest.fixture(scope="module", autouse=True)
 def docker_cleanup(docker_api: docker.APIClient, test_labels: dict[str, str]) -> Iterator[None]:
     yield
-    label = "=".join(next(iter(test_labels.items())))
-    remove_labelled(docker_api, label)
+    remove_labelled(docker_api, [f"{k}={v}" for k, v in test_labels.items()])
 
 
 @pytest.fixture(scope="module")

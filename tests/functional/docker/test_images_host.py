@@ -125,7 +125,7 @@ def test_init_host_reconciles_labelled_containers(conf, driver, docker_api, test
         assert report["instances"][orphan]["power_state"] == power_state.SHUTDOWN
         assert orphan in restarted.list_instance_uuids()
         assert f"instance-{orphan}" in restarted.list_instances()
-        assert restarted.reconcile(known_uuids={orphan})["unknown"] == []
+        assert orphan not in restarted.reconcile(known_uuids={orphan})["unknown"]
         ghost = objects.Instance(uuid=orphan)
         assert restarted.instance_exists(ghost)
         assert restarted.get_info(ghost).state == power_state.SHUTDOWN
