@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 models of magnum_lite (the Alembic migration 0001 creates exactly these).
+"""SQLAlchemy 2 models of magnum_lite (the Alembic migrations create exactly these).
 
 Every table has an integer ``id`` (the default sort key, so lists come back in creation
 order) and, where the API names rows, a ``uuid``. Relations between rows are by uuid, as
