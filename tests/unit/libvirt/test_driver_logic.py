@@ -211,3 +211,33 @@ def test_overrides_keep_the_contract_signature(name):
 def test_constructor_takes_novas_arguments():
     params = list(inspect.signature(lv_driver.LibvirtDriver).parameters)
     assert params[:2] == ["virtapi", "read_only"]
+
+
+def test_console_output_is_the_last_100_kib(drv, conf, tmp_path):
+    conf.set_override("console_log_dir", str(tmp_path), group="libvirt")
+    inst = objects.Instance()
+    drv._guest = lambda i: _guest()
+    assert drv.get_console_output(None, inst) == ""  # nothing logged yet
+    tail = b"T" * (lv_driver.MAX_CONSOLE_BYTES - 3) + "é\n".encode()  # exactly 100 KiB
+    (tmp_path / f"{inst.name}.log").write_bytes(b"H" * 50_000 + b"\xff" + tail)
+    assert drv.get_console_output(None, inst) == tail.decode()
+    # A multi-byte character cut at the start is replaced, not an error.
+    (tmp_path / f"{inst.name}.log").write_bytes(b"H" + "é".encode() + tail[1:])
+    assert drv.get_console_output(None, inst).startswith("\ufffdT")
+
+
+def test_events_are_filtered_and_delivered_off_the_loop_thread():
+    from nova_docker.virt.libvirt import host as lv_host
+
+    got = []
+    ours, foreign = mock.Mock(), mock.Mock()
+    ours.UUIDString.return_value = "u-ours"
+    foreign.UUIDString.return_value = "u-foreign"
+    h = lv_host.Host("test:///default", event_handler=got.append, domain_filter=lambda d: d is ours)
+    h._dispatcher = __import__("threading").Thread(target=h._dispatch, daemon=True)
+    h._dispatcher.start()
+    h._on_lifecycle(None, foreign, libvirt.VIR_DOMAIN_EVENT_STARTED, 0, None)
+    h._on_lifecycle(None, ours, libvirt.VIR_DOMAIN_EVENT_DEFINED, 0, None)  # not reported
+    h._on_lifecycle(None, ours, libvirt.VIR_DOMAIN_EVENT_STOPPED, 0, None)
+    h.close()
+    assert [(e.uuid, e.get_name()) for e in got] == [("u-ours", "Stopped")]
