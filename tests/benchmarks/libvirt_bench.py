@@ -32,7 +32,7 @@ def _wait_running(dom: libvirt.virDomain) -> None:
 
 
 def main() -> None:
-    guestenv.test_guest_manifest()
+    guestenv.guest_manifest()
     root = guestenv.make_root("libvirt-bench-")
     conf = guestenv.make_conf(root)
     catalog = LocalImageService(conf)

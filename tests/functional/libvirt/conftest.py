@@ -38,7 +38,7 @@ class EventLog:
 
 @pytest.fixture(scope="session")
 def lv_root():
-    guestenv.test_guest_manifest()
+    guestenv.guest_manifest()
     root = guestenv.make_root()
     try:
         yield root

@@ -29,7 +29,7 @@ USERDATA_MARKER = "STACKDOCK-USERDATA: "
 URI = "qemu:///system"
 
 
-def test_guest_manifest() -> dict[str, Any]:
+def guest_manifest() -> dict[str, Any]:
     """The test guest's manifest; a clear failure (not a skip) when it is missing."""
     path = os.path.join(TEST_GUEST_DIR, "manifest.json")
     if not os.path.isfile(path):
@@ -78,7 +78,7 @@ def make_conf(root: str, **libvirt_overrides: Any) -> cfg.ConfigOpts:
 
 def register_test_guest(catalog: LocalImageService, **extra_props: Any) -> dict[str, dict]:
     """kernel (aki), ramdisk (ari) and the disk (qcow2 with kernel_id/ramdisk_id)."""
-    test_guest_manifest()
+    guest_manifest()
     kernel = catalog.create(
         "test-guest-kernel", "aki", "aki", data_path=os.path.join(TEST_GUEST_DIR, "vmlinuz")
     )
