@@ -155,15 +155,15 @@ class App:
         versioned = req.path_info.rstrip("/").startswith("/v1")
         version_headers: dict[str, str] = {}
         try:
-            route, params = self._match(req)
+            req.version = versions.DEFAULT_VERSION
             if versioned:
-                req.version = versions.requested(req.headers)
                 version_headers = versions.response_headers(None)
+                req.version = versions.requested(req.headers)
                 versions.check(req.version)
                 version_headers = versions.response_headers(req.version)
+            route, params = self._match(req)
+            if versioned:
                 self._check_route_version(req, route)
-            else:
-                req.version = versions.DEFAULT_VERSION
             req.context = api_context.from_request(req, self.conf.api.auth_strategy)
             result = route.handler(req, **params)
             resp = self._render(result)

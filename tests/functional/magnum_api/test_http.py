@@ -454,3 +454,12 @@ def test_template_is_routed_to_the_driver_that_serves_its_coe(api, uniq):
         body = {"coe": "swarm-mode", "image_id": "i", "driver": f"nope-{uniq}"}
         resp = api.request("POST", "/v1/clustertemplates", json=body)
         assert resp.status_code == 400 and f"nope-{uniq}" in error_of(resp)["detail"]
+
+
+def test_errors_carry_version_headers(api):
+    resp = api.request("GET", "/v1/nothing-here", version="1.8")
+    assert resp.status_code == 404
+    assert resp.headers["OpenStack-API-Version"].endswith(" 1.8")
+    resp = api.request("GET", "/v1/clusters", version="1.99")
+    assert resp.headers["OpenStack-API-Maximum-Version"].endswith(" 1.14")
+    assert "OpenStack-API-Version" in resp.headers["Vary"]
