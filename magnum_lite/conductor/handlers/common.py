@@ -61,7 +61,9 @@ def reason_of(exc: BaseException) -> str:
 
 
 def is_timeout(exc: BaseException) -> bool:
-    return type(exc).__name__ in ("ClusterTimeout", "TimeoutError") or "deadline" in str(exc)
+    return isinstance(exc, exception.ClusterTimeout | TimeoutError) or (
+        type(exc).__name__ == "ClusterTimeout"
+    )
 
 
 def timeout_minutes(op: str, cluster: Any, conf: cfg.ConfigOpts = CONF) -> float:
@@ -192,8 +194,5 @@ def run_op(
 
 
 def _timeout(op: str, cluster: Any) -> Exception:
-    cls = getattr(exception, "ClusterTimeout", None)
     reason = f"the deadline of this {op} ({cluster.deadline:%Y-%m-%d %H:%M:%S} UTC) has passed"
-    if cls is not None:
-        return cls(reason=reason)
-    return TimeoutError(reason)
+    return exception.ClusterTimeout(reason=reason)

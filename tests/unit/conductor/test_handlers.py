@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from magnum_lite.common import exception
 from magnum_lite.conductor import resume, states
 from magnum_lite.conductor.handlers import cluster as cluster_h
 from magnum_lite.conductor.handlers import common
@@ -73,16 +74,15 @@ def test_create_failure_sets_reason_and_faults(db):
 
 
 def test_create_timeout_reason_names_create_timeout(db):
-    class ClusterTimeout(Exception):
-        pass
-
     def slow(name, *args):
-        raise ClusterTimeout("deadline passed before swarm nodes Ready")
+        raise exception.ClusterTimeout(reason="deadline passed before swarm nodes Ready")
 
     cid = seed(db, create_timeout=7)
     cluster_h.create(make_hctx(db, ScriptedDriver(slow)), None, cid)
     reason = db.get_cluster_by_uuid(cid).status_reason
-    assert reason.startswith("create_timeout of 7 minutes passed")
+    assert reason == (
+        "create_timeout of 7 minutes passed: Timed out: deadline passed before swarm nodes Ready"
+    )
 
 
 def test_create_past_deadline_never_calls_driver(db):
