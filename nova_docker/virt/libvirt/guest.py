@@ -135,28 +135,23 @@ class Guest:
                 raise
 
     def poweroff(self, attempts: int = 5) -> None:
-        """Hard power off; a no-op when already off. Retries while QEMU is busy exiting."""
+        """Hard power off (libvirt sends SIGTERM, then SIGKILL); a no-op when already off.
+
+        Retried: on a loaded host QEMU can take longer to die than libvirt waits.
+        """
         for attempt in range(attempts):
             try:
                 if not self.is_active():
                     return
-                self._domain.destroyFlags(libvirt.VIR_DOMAIN_DESTROY_GRACEFUL)
+                self._domain.destroy()
                 return
             except libvirt.libvirtError as exc:
-                code = _code(exc)
-                if code in (libvirt.VIR_ERR_OPERATION_INVALID, libvirt.VIR_ERR_NO_DOMAIN):
-                    return
+                if _code(exc) in (libvirt.VIR_ERR_OPERATION_INVALID, libvirt.VIR_ERR_NO_DOMAIN):
+                    return  # it stopped (or vanished) meanwhile
                 if attempt == attempts - 1:
                     raise
                 LOG.warning("destroy of %s failed (%s); retrying", self.name, exc)
-                # A graceful destroy may time out on a busy host: the last tries are forced.
-                time.sleep(0.5)
-                if attempt >= 1:
-                    try:
-                        self._domain.destroy()
-                        return
-                    except libvirt.libvirtError:
-                        pass
+                time.sleep(1.0)
 
     def undefine(self) -> None:
         """Remove the definition with its managed save, NVRAM and snapshot metadata."""

@@ -61,24 +61,33 @@ def test_poweroff_of_a_stopped_domain_is_a_no_op():
     dom = mock.Mock()
     dom.isActive.return_value = 0
     Guest(dom).poweroff()
-    dom.destroyFlags.assert_not_called()
+    dom.destroy.assert_not_called()
 
 
 def test_poweroff_ignores_a_domain_that_stopped_meanwhile():
     dom = mock.Mock()
     dom.isActive.return_value = 1
-    dom.destroyFlags.side_effect = _error(libvirt.VIR_ERR_OPERATION_INVALID)
+    dom.destroy.side_effect = _error(libvirt.VIR_ERR_OPERATION_INVALID)
     Guest(dom).poweroff()
 
 
-def test_poweroff_retries_then_forces(monkeypatch):
+def test_poweroff_retries_a_busy_domain(monkeypatch):
     monkeypatch.setattr("time.sleep", lambda s: None)
     dom = mock.Mock()
     dom.isActive.return_value = 1
-    dom.destroyFlags.side_effect = _error(libvirt.VIR_ERR_SYSTEM_ERROR)
     dom.destroy.side_effect = [_error(libvirt.VIR_ERR_SYSTEM_ERROR), None]
     Guest(dom).poweroff()
     assert dom.destroy.call_count == 2
+
+
+def test_poweroff_gives_up_after_the_attempts(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    dom = mock.Mock()
+    dom.isActive.return_value = 1
+    dom.destroy.side_effect = _error(libvirt.VIR_ERR_SYSTEM_ERROR)
+    with pytest.raises(libvirt.libvirtError):
+        Guest(dom).poweroff(attempts=3)
+    assert dom.destroy.call_count == 3
 
 
 def test_undefine_falls_back_on_old_libvirt():
