@@ -158,7 +158,13 @@ class LibvirtDriver(driver.ComputeDriver):
     def get_available_resource(self, nodename: str) -> dict[str, Any]:
         res = self._resources()
         guests = self._guests()
-        vcpus_used = sum(g.info().num_cpu for g, _ in guests if g.is_active())
+        vcpus_used = 0
+        for guest, _ in guests:
+            try:
+                if guest.is_active():
+                    vcpus_used += guest.info().num_cpu
+            except libvirt.libvirtError:  # destroyed while we counted
+                continue
         return resources.available_resource(
             res,
             nodename=nodename,
