@@ -50,11 +50,21 @@ class StateStore:
                     reason=f"cannot create compute state directory {directory}: {exc}"
                 ) from exc
 
+    def remove_temporary(self) -> None:
+        """Remove temporary files a killed agent left half-written (at start only)."""
+        for directory in (self._instances, self._journal):
+            if not os.path.isdir(directory):
+                continue
+            for entry in os.listdir(directory):
+                if entry.startswith(".tmp-"):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(os.path.join(directory, entry))
+
     # -- files -----------------------------------------------------------------
     def _write(self, directory: str, uuid: str, record: dict[str, Any]) -> None:
         check_uuid(uuid)
         self.ensure()
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
         try:
             with os.fdopen(fd, "w") as f:
                 json.dump(record, f, sort_keys=True)

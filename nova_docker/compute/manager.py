@@ -119,6 +119,7 @@ class ComputeManager:
     def init_host(self) -> None:
         """Start the driver and reconcile the state files with the hypervisor."""
         self.store.ensure()
+        self.store.remove_temporary()
         self.driver.init_host(self.host)
         ctxt = context_module.get_admin_context()
         for uuid, record in self.store.pending_spawns().items():

@@ -110,9 +110,10 @@ class Agent:
             return ""
 
     def journal(self) -> list[str]:
+        """Spawn intents on disk (temporary files being written are not intents yet)."""
         path = os.path.join(self.state_path, "journal")
         return (
-            sorted(e for e in os.listdir(path) if e.endswith(".json"))
+            sorted(e for e in os.listdir(path) if e.endswith(".json") and not e.startswith("."))
             if os.path.isdir(path)
             else []
         )
@@ -120,7 +121,9 @@ class Agent:
     def records(self) -> list[str]:
         path = os.path.join(self.state_path, "instances")
         return (
-            sorted(e[:-5] for e in os.listdir(path) if e.endswith(".json"))
+            sorted(
+                e[:-5] for e in os.listdir(path) if e.endswith(".json") and not e.startswith(".")
+            )
             if os.path.isdir(path)
             else []
         )

@@ -40,3 +40,12 @@ def test_damaged_record_is_skipped(tmp_path):
     store.save_instance("good", {"a": 1})
     (tmp_path / "instances" / "bad.json").write_text("{not json")
     assert store.instances() == {"good": {"a": 1}}
+
+
+def test_half_written_temporary_files_are_removed(tmp_path):
+    store = journal.StateStore(str(tmp_path))
+    store.begin_spawn("u1", {"a": 1})
+    (tmp_path / "journal" / ".tmp-abc").write_text('{"half')
+    assert list(store.pending_spawns()) == ["u1"]
+    store.remove_temporary()
+    assert sorted(os.listdir(tmp_path / "journal")) == ["u1.json"]
