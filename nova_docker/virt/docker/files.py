@@ -33,20 +33,26 @@ def _normalise(path: Any) -> str:
 
 
 def collect(injected_files: Iterable[Any] | None, key_data: str | None = None) -> list[_File]:
-    """Validate (path, contents) pairs; contents may be str or bytes."""
+    """Validate (path, contents[, mode]) items; contents may be str or bytes.
+
+    Nova passes pairs (files become 0644); a third item, an octal mode such as 0o600, is a
+    stackdock extension for secrets such as TLS keys.
+    """
     files = []
     for item in injected_files or []:
-        try:
-            path, contents = item
-        except (TypeError, ValueError):
+        if not isinstance(item, list | tuple) or len(item) not in (2, 3):
             raise exception.Invalid(
                 reason="injected_files must be a list of (path, contents) pairs"
-            ) from None
+            )
+        path, contents = item[0], item[1]
+        mode = item[2] if len(item) == 3 else 0o644
         if isinstance(contents, str):
             contents = contents.encode("utf-8")
         if not isinstance(contents, bytes | bytearray):
             raise exception.Invalid(reason=f"contents of injected file {path!r} are not text")
-        files.append(_File(_normalise(path), bytes(contents), 0o644))
+        if not isinstance(mode, int) or isinstance(mode, bool) or not 0 <= mode <= 0o7777:
+            raise exception.Invalid(reason=f"mode of injected file {path!r} is not 0-0o7777")
+        files.append(_File(_normalise(path), bytes(contents), mode))
     if key_data:
         data = key_data.rstrip("\n").encode("utf-8") + b"\n"
         files.append(_File(AUTHORIZED_KEYS, data, 0o600))

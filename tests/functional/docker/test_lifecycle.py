@@ -61,11 +61,18 @@ def test_injected_files_env_and_published_ports(driver, instances, busybox_image
     image = busybox_image(
         stackdock_env='{"GREETING": "hello-env"}', stackdock_publish_ports="8080/tcp,53/udp"
     )
-    files = [("/etc/stackdock/deep/hello.txt", "hello-file"), ("/opt/bin.dat", b"\x00\x01")]
+    files = [
+        ("/etc/stackdock/deep/hello.txt", "hello-file"),
+        ("/opt/bin.dat", b"\x00\x01"),
+        ("/etc/stackdock/secret.pem", "secret", 0o600),
+    ]
     driver.spawn(None, inst, image, files, None, None)
     name = f"nova-{inst.uuid}"
     assert exec_out(docker_api, name, ["cat", "/etc/stackdock/deep/hello.txt"]) == "hello-file"
     assert exec_out(docker_api, name, ["wc", "-c", "/opt/bin.dat"]).split()[0] == "2"
+    paths = ["/etc/stackdock/deep/hello.txt", "/etc/stackdock/secret.pem"]
+    modes = exec_out(docker_api, name, ["stat", "-c", "%a", *paths])
+    assert modes.split() == ["644", "600"]
     assert "GREETING=hello-env" in exec_out(docker_api, name, ["env"])
     ports = driver.get_addresses(inst)["ports"]
     assert set(ports) == {"8080/tcp", "53/udp"}

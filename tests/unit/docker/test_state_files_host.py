@@ -82,19 +82,32 @@ def test_reconcile_report():
 
 
 def test_injected_files_tarball_has_parents_and_modes():
-    collected = files.collect([("/etc/a/b.txt", "hi"), ("rel/c", b"\x00")], "ssh-rsa K")
+    collected = files.collect(
+        [("/etc/a/b.txt", "hi"), ("rel/c", b"\x00"), ("/etc/a/key.pem", "k", 0o600)], "ssh-rsa K"
+    )
     tar = tarfile.open(fileobj=io.BytesIO(files.tarball(collected)))
     members = {m.name: m for m in tar.getmembers()}
     assert members["etc"].isdir() and members["etc/a"].isdir()
     assert tar.extractfile("etc/a/b.txt").read() == b"hi"
     assert tar.extractfile("rel/c").read() == b"\x00"
+    assert members["etc/a/b.txt"].mode == 0o644
+    assert members["etc/a/key.pem"].mode == 0o600
     assert members["root/.ssh"].mode == 0o700
     assert members["root/.ssh/authorized_keys"].mode == 0o600
     assert tar.extractfile("root/.ssh/authorized_keys").read() == b"ssh-rsa K\n"
 
 
 @pytest.mark.parametrize(
-    "bad", [[("/a/../etc/passwd", "x")], [("", "x")], [("/", "x")], [("/a", 5)], ["nopair"]]
+    "bad",
+    [
+        [("/a/../etc/passwd", "x")],
+        [("", "x")],
+        [("/", "x")],
+        [("/a", 5)],
+        ["nopair"],
+        [("/a", "x", "0600")],
+        [("/a", "x", 0o600, 1)],
+    ],
 )
 def test_injected_files_bad_input(bad):
     with pytest.raises(exception.Invalid):
