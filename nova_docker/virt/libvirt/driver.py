@@ -266,6 +266,10 @@ class LibvirtDriver(driver.ComputeDriver):
                     raise exception.InstanceDeployFailure(
                         reason=f"libvirt refused {instance.name}: {exc.get_error_message()}"
                     ) from exc
+                if isinstance(exc, OSError):  # e.g. instances_path full or not writable
+                    raise exception.InstanceDeployFailure(
+                        reason=f"cannot create the files of {instance.name}: {exc}"
+                    ) from exc
                 raise
         LOG.info("spawned %s from image %s", instance.name, image["id"])
 
@@ -282,7 +286,7 @@ class LibvirtDriver(driver.ComputeDriver):
 
     def _remove_files(self, instance: Any) -> None:
         shutil.rmtree(self.instance_dir(instance), ignore_errors=True)
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
             os.unlink(self.console_log_path(instance))
 
     # -- destroy ------------------------------------------------------------------------------

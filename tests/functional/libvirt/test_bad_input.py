@@ -197,3 +197,20 @@ def test_another_agents_instances_are_invisible(lv_driver, lv_root, lv_catalog, 
         other.destroy(None, inst, None)
         other.cleanup_host(conf.compute.host)
     assert other._host.lookup(inst.name) is None
+
+
+def test_unusable_instances_path_is_a_clear_error(lv_root, lv_catalog, lv_images):
+    blocker = os.path.join(lv_root, "not-a-directory")
+    with open(blocker, "w") as f:
+        f.write("a file where the instances directory should be\n")
+    conf = guestenv.make_conf(lv_root, instances_path=os.path.join(blocker, "instances"))
+    drv = LibvirtDriver(conf=conf)
+    drv.image_service = lv_catalog
+    inst = guestenv.new_instance()
+    try:
+        with pytest.raises(exception.InstanceDeployFailure, match="cannot create the files"):
+            spawn(drv, inst, lv_catalog.image_meta(lv_images["disk"]["id"]))
+        assert drv._host.lookup(inst.name) is None
+    finally:
+        drv.destroy(None, inst, None)
+        drv.cleanup_host(conf.compute.host)
