@@ -39,7 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     svc = service.ConductorService(conf)
-    svc.start()
+    try:
+        svc.start()
+    except Exception as exc:
+        LOG.exception("magnum-lite-conductor could not start")
+        print(f"magnum-lite-conductor: could not start: {exc}", file=sys.stderr)
+        svc.stop(timeout=0)
+        rpc.cleanup()
+        return 1
     try:
         while not stop.wait(0.5):
             pass

@@ -51,6 +51,19 @@ class ConductorService:
         self.locks: locks_mod.ClusterLocks | None = None
         self._own_reports = False
 
+    def check_schema(self) -> None:
+        """Fail early, and clearly, on a database that magnum-lite-db-manage never upgraded."""
+        import sqlalchemy as sa
+
+        try:
+            with self.db.db.reader() as session:
+                session.execute(sa.select(locks_mod.locks_table.c.cluster_uuid).limit(1))
+        except sa.exc.SQLAlchemyError as exc:
+            raise RuntimeError(
+                f"the database at [database] connection is not at the latest schema ({exc}); "
+                "run: magnum-lite-db-manage --config-file <stackdock.conf> upgrade"
+            ) from exc
+
     def start(self) -> None:
         from nova_docker.compute import reports as reports_mod
         from nova_docker.compute import rpcapi as compute_rpcapi
@@ -58,6 +71,7 @@ class ConductorService:
         conf = self.conf
         self.transport = self.transport or rpc.get_transport(conf)
         self.db = self.db or db_api.get_instance(conf)
+        self.check_schema()
         if self.reports is None:
             self.reports = reports_mod.ReportListener(self.transport, conf)
             self._own_reports = True
@@ -78,7 +92,7 @@ class ConductorService:
         self.runner = Runner(
             conf.conductor.workers,
             self.locks,
-            follow_up=lambda uuid: resume.task_for(self.hctx, admin, uuid, resume.RESTART_REASON),
+            follow_up=lambda uuid: resume.task_for(self.hctx, admin, uuid, resume.ORPHAN_REASON),
             lock_wait=60.0 * max(conf.conductor.update_timeout, conf.conductor.delete_timeout),
         )
         self.periodic = periodic_mod.PeriodicTasks(self.hctx, self.runner, self.locks, self.host)

@@ -102,3 +102,14 @@ def test_sigterm_stops_cleanly(env, api):
     env.wait_up(proc)
     assert proc.terminate(timeout=60) == 0
     assert "stopped" in proc.log()
+
+
+def test_unmigrated_database_is_a_clear_start_error(env):
+    proc = env.conductor()
+    with open(proc.config_file) as handle:
+        text = handle.read()
+    with open(proc.config_file, "w") as handle:
+        handle.write(text.replace(env.db_url, f"sqlite:///{env.tmp}/never-upgraded.sqlite"))
+    proc.start()
+    assert proc.proc.wait(timeout=120) == 1
+    assert "magnum-lite-db-manage" in proc.log() and "upgrade" in proc.log()
