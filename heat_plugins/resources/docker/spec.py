@@ -30,7 +30,12 @@ _CONTAINER_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 
 
 def check_image(image: str) -> str:
-    if not image or not _IMAGE.match(image) or len(image) > 255:
+    match = _IMAGE.match(image or "")
+    host = match.group("host") if match else None
+    # A first component without '.' or ':' is a path component, which must be lower case.
+    if host and not ("." in host or ":" in host or host == "localhost") and host != host.lower():
+        match = None
+    if not match or len(image) > 255:
         raise ValueError(
             f"image '{image}' is not a valid image reference "
             "([registry/]name[:tag][@digest], lower-case name)"
