@@ -115,6 +115,19 @@ class SwarmModeDriver(base.Driver):
             self.db.update_node(row.uuid, {"status": nodes_mod.DELETING})
         self._converge(context, cluster, deadline, skip_nodegroups={nodegroup.uuid})
 
+    def rotate_ca_certificate(self, context: Any, cluster: Any, deadline: float) -> None:
+        """Rebuild every node with certificates of the new CA.
+
+        The conductor has already replaced the CA (and dropped every certificate of the old
+        one), so the node engines, which trust only the old CA, cannot be reached any more:
+        the nodes are replaced and the swarm is formed anew. Workloads on the bay are lost.
+        """
+        rows = self.db.list_nodes(cluster_uuid=cluster.uuid)
+        for row in rows:
+            self.db.update_node(row.uuid, {"status": nodes_mod.DELETING})
+        parallel(lambda r: self.nodes.destroy(context, r), rows)
+        self._converge(context, cluster, deadline)
+
     def update_cluster_status(self, context: Any, cluster: Any) -> tuple[str, dict]:
         rows = [r for r in self.db.list_nodes(cluster_uuid=cluster.uuid) if _swarm_id(r)]
         primary = self._primary(rows)
@@ -149,7 +162,8 @@ class SwarmModeDriver(base.Driver):
         labels = dict(getattr(template, "labels", None) or {})
         labels.update(getattr(cluster, "labels", None) or {})
 
-        with self._tls(cluster) as tls:
+        # Preload images are saved first: a bad name fails before any node is spawned.
+        with self._tls(cluster) as tls, preload.saved(preload.wanted(labels)) as images:
             # Half-made nodes (a crash during spawn, a failed join) are rebuilt from scratch.
             broken = [
                 r
@@ -181,7 +195,7 @@ class SwarmModeDriver(base.Driver):
                 self._remove(context, cluster, tls, doomed, deadline)
             if missing:
                 self._add(context, cluster, template, missing, deadline)
-            self._form_swarm(context, cluster, tls, labels, deadline)
+            self._form_swarm(cluster, tls, images, deadline)
         self._record(cluster)
 
     def _add(
@@ -205,7 +219,7 @@ class SwarmModeDriver(base.Driver):
         )  # fmt: skip
 
     def _form_swarm(
-        self, context: Any, cluster: Any, tls: swarm.TLSFiles, labels: dict, deadline: float
+        self, cluster: Any, tls: swarm.TLSFiles, images: list[str], deadline: float
     ) -> None:
         rows = _sorted(
             r for r in self.db.list_nodes(cluster_uuid=cluster.uuid)
@@ -218,29 +232,23 @@ class SwarmModeDriver(base.Driver):
         timeout = CONF.swarm.api_timeout
         manager = swarm.client(primary.addresses["api"], tls, timeout)
 
-        with preload.saved(preload.wanted(labels)) as images:
-            if not _swarm_id(primary):
-                swarm.wait_engine(manager, step_deadline)
-                preload.load(manager, images)
-                sid = swarm.init(manager, primary.addresses["ip"])
-                primary = self._mark_joined(primary, sid)
-            tokens = swarm.join_tokens(manager)
-            manager_ip = primary.addresses["ip"]
+        if not _swarm_id(primary):
+            swarm.wait_engine(manager, step_deadline)
+            preload.load(manager, images)
+            sid = swarm.init(manager, primary.addresses["ip"])
+            primary = self._mark_joined(primary, sid)
+        tokens = swarm.join_tokens(manager)
+        manager_ip = primary.addresses["ip"]
 
-            def join(row: Any) -> Any:
-                cli = swarm.client(row.addresses["api"], tls, timeout)
-                swarm.wait_engine(cli, step_deadline)
-                preload.load(cli, images)
-                token = tokens["manager" if row.role == MASTER else "worker"]
-                sid = swarm.join(cli, manager_ip, token, row.addresses["ip"])
-                return self._mark_joined(row, sid)
+        def join(row: Any) -> Any:
+            cli = swarm.client(row.addresses["api"], tls, timeout)
+            swarm.wait_engine(cli, step_deadline)
+            preload.load(cli, images)
+            token = tokens["manager" if row.role == MASTER else "worker"]
+            sid = swarm.join(cli, manager_ip, token, row.addresses["ip"])
+            return self._mark_joined(row, sid)
 
-            pending = [r for r in rows if r.uuid != primary.uuid and not _swarm_id(r)]
-            try:
-                parallel(join, pending)
-            except Exception:
-                LOG.warning("Cluster %s: joining nodes failed", cluster.uuid)
-                raise
+        parallel(join, [r for r in rows if r.uuid != primary.uuid and not _swarm_id(r)])
         rows = [r for r in self.db.list_nodes(cluster_uuid=cluster.uuid) if _swarm_id(r)]
         swarm.wait_ready(manager, [_swarm_id(r) for r in rows], step_deadline)
         info = manager.version()

@@ -216,3 +216,30 @@ def test_preload_images_loaded_into_every_node(env, monkeypatch):
     drv.create_cluster(None, cluster, later())
     assert len(loaded) == 3
     assert all(paths == ("/tmp/a:1.tar", "/tmp/b:2.tar") for _, paths in loaded)
+
+
+def test_bad_preload_image_fails_before_any_spawn(env, monkeypatch):
+    drv, db, compute, _, _ = env
+
+    @contextlib.contextmanager
+    def saved(refs):
+        raise exception.Invalid(reason=f"label preload_images: image {refs[0]} is missing")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(preload, "saved", saved)
+    cluster = db.add_cluster(labels={"preload_images": "nope:1"})
+    with pytest.raises(exception.Invalid, match="nope:1"):
+        drv.create_cluster(None, cluster, later())
+    assert not [c for c in compute.calls if c[0] == "spawn"]
+
+
+def test_rotate_ca_rebuilds_every_node(env):
+    drv, db, compute, certs, fake = env
+    cluster = db.add_cluster(workers=1)
+    drv.create_cluster(None, cluster, later())
+    before = {r.uuid for r in db.list_nodes(cluster_uuid=cluster.uuid)}
+    drv.rotate_ca_certificate(None, cluster, later())
+    after = db.list_nodes(cluster_uuid=cluster.uuid)
+    assert len(after) == 2 and not before & {r.uuid for r in after}
+    assert len(compute.instances) == 2
+    assert len([e for e in fake.log if e[0] == "init"]) == 2
