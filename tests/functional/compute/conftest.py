@@ -90,7 +90,11 @@ def agent_options(workdir: str, catalog, area: dict[str, str], host: str) -> dic
 
 @pytest.fixture(scope="module")
 def client_conf():
-    return agents.client_conf(rpc_timeout=90, spawn_timeout=300, report_interval=1)
+    # Agents report every second; a host counts as down after 10 s of silence (generous
+    # for a loaded CI machine, still short for the kill test).
+    return agents.client_conf(
+        rpc_timeout=90, spawn_timeout=300, report_interval=1, service_down_time=10
+    )
 
 
 @pytest.fixture(scope="module")
