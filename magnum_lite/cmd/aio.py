@@ -113,7 +113,10 @@ class ChildAPI:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "magnum_lite.cmd.api", *self.argv])
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "magnum_lite.cmd.api", *self.argv],
+            preexec_fn=_death_signal_hook(),
+        )
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -123,6 +126,20 @@ class ChildAPI:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=30)
+
+
+def _death_signal_hook() -> Any:
+    """A pre-exec hook making the API child get SIGTERM when the aio dies (Linux prctl).
+
+    libc is loaded here, before the fork: the hook itself only calls into it.
+    """
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None  # not Linux/glibc: a killed aio may leave its API child behind
+    return lambda: prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
 
 
 def _upgrade_db(conf: cfg.ConfigOpts) -> None:

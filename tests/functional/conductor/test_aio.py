@@ -164,3 +164,19 @@ def test_scheduler_places_on_the_agent_that_reports(
     finally:
         listener.stop()
     assert aio.stop() == 0
+
+
+def test_killed_aio_takes_its_api_child_down(aio_factory, module_transport_url):
+    aio = aio_factory(module_transport_url)
+    wait_for("the aio conductor in mservices", aio.conductor_up, timeout=120, interval=0.5)
+    aio.proc.send_signal(signal.SIGKILL)
+    aio.proc.wait(timeout=30)
+
+    def api_gone() -> bool:
+        try:
+            requests.get(aio.url("/"), timeout=2)
+        except requests.ConnectionError:
+            return True
+        return False
+
+    wait_for("the gunicorn child to stop listening", api_gone, timeout=120, interval=0.5)
