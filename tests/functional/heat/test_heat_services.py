@@ -46,6 +46,18 @@ def test_openstack_stack_create_and_delete(heat_services, docker_api, run_id, tm
         info = docker_api.inspect_container(outputs["id"])
         assert info["Config"]["Labels"]["stackdock.heat.stack_id"] == stack["id"]
         assert info["Config"]["Labels"]["stackdock.test"] == run_id
+
+        # Convergence engine: a replacing update keeps the fixed host port working.
+        path.write_text(json.dumps(t.with_container_props(tmpl, env={"GREETING": "v2"})))
+        updated = heat_services.openstack("stack", "update", "--wait", "-t", os.fspath(path),
+                                          name)  # fmt: skip
+        assert updated.returncode == 0, updated.stderr + updated.stdout + heat_services.logs()
+        shown = json.loads(heat_services.openstack("stack", "show", name, "-f", "json").stdout)
+        assert shown["stack_status"] == "UPDATE_COMPLETE", shown.get("stack_status_reason")
+        new_outputs = {o["output_key"]: o["output_value"] for o in shown["outputs"]}
+        assert new_outputs["id"] != outputs["id"]
+        assert http_get(port).strip() == "v2"
+        assert stack_leftovers(docker_api, stack["id"])["containers"] == [new_outputs["id"]]
     finally:
         deleted = heat_services.openstack("stack", "delete", "--wait", "-y", name)
     assert deleted.returncode == 0, deleted.stderr + heat_services.logs()
