@@ -211,20 +211,32 @@ class HybridDriver(driver.ComputeDriver):
         )
         self._remember(instance.uuid, None)
 
-    def cleanup(self, context: Any, instance: Any, network_info: Any, *args: Any, **kw: Any):
+    def cleanup(
+        self, context: Any, instance: Any, network_info: Any, *args: Any, **kw: Any
+    ) -> None:
         try:
             half = self._half(instance)
         except exception.InstanceNotFound:
             return None
         return half.cleanup(context, instance, network_info, *args, **kw)
 
-    def reboot(self, context: Any, instance: Any, network_info: Any, reboot_type: str, *a, **kw):
+    def reboot(
+        self,
+        context: Any,
+        instance: Any,
+        network_info: Any,
+        reboot_type: str,
+        *a: Any,
+        **kw: Any,
+    ) -> None:
         return self._half(instance).reboot(context, instance, network_info, reboot_type, *a, **kw)
 
     def power_off(self, instance: Any, timeout: int = 0, retry_interval: int = 0) -> None:
         self._half(instance).power_off(instance, timeout, retry_interval)
 
-    def power_on(self, context: Any, instance: Any, network_info: Any, *args: Any, **kw: Any):
+    def power_on(
+        self, context: Any, instance: Any, network_info: Any, *args: Any, **kw: Any
+    ) -> None:
         return self._half(instance).power_on(context, instance, network_info, *args, **kw)
 
     def pause(self, instance: Any) -> None:
@@ -236,7 +248,7 @@ class HybridDriver(driver.ComputeDriver):
     def suspend(self, context: Any, instance: Any) -> None:
         self._half(instance).suspend(context, instance)
 
-    def resume(self, context: Any, instance: Any, network_info: Any, *args: Any, **kw: Any):
+    def resume(self, context: Any, instance: Any, network_info: Any, *args: Any, **kw: Any) -> None:
         return self._half(instance).resume(context, instance, network_info, *args, **kw)
 
     def get_info(self, instance: Any, use_cache: bool = True) -> hardware.InstanceInfo:
@@ -249,7 +261,7 @@ class HybridDriver(driver.ComputeDriver):
     def get_console_output(self, context: Any, instance: Any) -> str:
         return self._half(instance).get_console_output(context, instance)
 
-    def snapshot(self, context: Any, instance: Any, image_id: str, update_task_state: Any):
+    def snapshot(self, context: Any, instance: Any, image_id: str, update_task_state: Any) -> None:
         return self._half(instance).snapshot(context, instance, image_id, update_task_state)
 
     def attach_interface(self, context: Any, instance: Any, image_meta: Any, vif: Any) -> None:

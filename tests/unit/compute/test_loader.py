@@ -17,3 +17,16 @@ def test_unknown_driver_names_the_known_ones():
         loader.load_driver("xen")
     assert "xen" in str(err.value)
     assert "docker, hybrid, libvirt" in str(err.value)
+
+
+def test_driver_that_fails_to_build_is_hypervisor_unavailable(monkeypatch):
+    from nova_docker.virt.docker import driver as docker_driver
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("no engine here")
+
+    monkeypatch.setattr(docker_driver.DockerDriver, "__init__", broken)
+    with pytest.raises(
+        exception.HypervisorUnavailable, match="docker .* failed to load.*no engine"
+    ):
+        loader.load_driver("docker")
