@@ -73,8 +73,12 @@ class ReportSender:
             started = time.monotonic()
             try:
                 self.send_once()
+            except messaging.MessageDeliveryFailure as exc:
+                # E.g. the fanout exchange vanished with the last listener: the next round
+                # declares it again.
+                LOG.warning("Could not send the compute report: %s", exc)
             except Exception:
-                # A broker hiccup must not kill the heartbeat; the next round retries.
+                # Nothing may kill the heartbeat; the next round retries.
                 LOG.exception("Could not send the compute report")
             self._stop.wait(max(interval - (time.monotonic() - started), 0.0))
 
