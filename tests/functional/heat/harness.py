@@ -128,9 +128,13 @@ class HeatEngine:
     def load(self, stk: stack.Stack) -> stack.Stack:
         return stack.Stack.load(self.ctx, stack_id=stk.id)
 
-    def update(self, stk: stack.Stack, tmpl: dict, params: dict | None = None) -> stack.Stack:
+    def update(
+        self, stk: stack.Stack, tmpl: dict, params: dict | None = None, rollback: bool = False
+    ) -> stack.Stack:
         current = self.load(stk)
-        new = stack.Stack(self.ctx, current.name, self._template(tmpl, params))
+        new = stack.Stack(
+            self.ctx, current.name, self._template(tmpl, params), disable_rollback=not rollback
+        )
         new.validate()
         self._locked(current, lambda: current.update(new))
         return self.load(stk)

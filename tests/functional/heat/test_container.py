@@ -166,6 +166,27 @@ def test_update_replacement_keeps_fixed_name_and_host_port(heat_engine, docker_a
     assert stack_leftovers(docker_api, stk.id)["containers"] == []
 
 
+def test_failed_replacement_rolls_back_to_the_old_container(heat_engine, docker_api, run_id):
+    port = free_port()
+    name = f"keep-{run_id}"
+    tmpl = t.web(greeting="original", host_port=port, name=name)
+    stk = heat_engine.create(f"rb-{run_id}", tmpl)
+    try:
+        assert stk.state == ("CREATE", "COMPLETE"), stk.status_reason
+        old_id = heat_engine.outputs(stk)["id"]
+        broken = t.with_container_props(tmpl, command=["sh", "-c", "echo broken; exit 4"])
+        stk = heat_engine.update(stk, broken, rollback=True)
+        assert stk.state == ("ROLLBACK", "COMPLETE"), stk.status_reason
+        info = docker_api.inspect_container(old_id)
+        assert info["Name"] == f"/{name}"
+        assert info["State"]["Running"] is True
+        assert http_get(port).strip() == "original"
+        assert stack_leftovers(docker_api, stk.id)["containers"] == [old_id]
+    finally:
+        heat_engine.delete(stk)
+    assert stack_leftovers(docker_api, stk.id)["containers"] == []
+
+
 def test_exiting_container_fails_create_with_its_logs(heat_engine, docker_api, run_id):
     tmpl = t.single({"command": ["sh", "-c", f"echo boom-{run_id}; echo last words; exit 3"]})
     stk = heat_engine.create(f"exit-{run_id}", tmpl)
