@@ -39,6 +39,15 @@ def check_rotate(hctx: common.HandlerContext, cluster_uuid: str) -> Any:
         raise exception.InvalidState(
             reason=f"cannot rotate the CA of cluster {cluster_uuid} while it is {cluster.status}"
         )
+    from magnum_lite.drivers import base
+
+    driver = hctx.driver_for(cluster)
+    method = getattr(type(driver), "rotate_ca_certificate", None)
+    if method is None or method is base.Driver.rotate_ca_certificate:
+        # Refuse before touching the CA: a new CA the nodes never get would cut them off.
+        raise exception.NotSupported(
+            operation=f"Rotating the CA of {type(driver).__name__} clusters"
+        )
     return cluster
 
 

@@ -170,6 +170,7 @@ encryption_key = {self.key}
         status: str,
         deadline: datetime.datetime | None = None,
         name: str | None = None,
+        template_values: dict[str, Any] | None = None,
         **values: Any,
     ) -> Any:
         template = self.db.create_cluster_template(
@@ -180,6 +181,7 @@ encryption_key = {self.key}
                 "cluster_distro": "debian",
                 "image_id": "stackdock/swarm-node:latest",
                 "project_id": "test",
+                **(template_values or {}),
             }
         )
         cluster_uuid = str(uuid.uuid4())

@@ -97,6 +97,20 @@ def test_unknown_ca_cert_type_is_invalid(conductor, api, env):
         api.get_ca_certificate(context.get_admin_context(), cluster.uuid, ca_cert_type="etcd")
 
 
+def test_rotate_refusals_reach_the_caller(conductor, api, env):
+    ctxt = context.get_admin_context()
+    plain = env.seed_cluster("CREATE_COMPLETE", template_values={"tls_disabled": True})
+    with pytest.raises(exception.Invalid, match="TLS disabled") as info:
+        api.rotate_ca_certificate(ctxt, plain.uuid)
+    assert info.value.code == 400
+    creating = env.seed_cluster("CREATE_IN_PROGRESS")
+    with pytest.raises(exception.Invalid, match="while it is CREATE_IN_PROGRESS"):
+        api.rotate_ca_certificate(ctxt, creating.uuid)
+    with pytest.raises(exception.ClusterNotFound):
+        api.rotate_ca_certificate(ctxt, "no-such-cluster")
+    assert env.db.get_cluster_by_uuid(plain.uuid).status == "CREATE_COMPLETE"
+
+
 def test_sigterm_stops_cleanly(env, api):
     proc = env.conductor().start()
     env.wait_up(proc)

@@ -244,3 +244,42 @@ def test_nodegroup_delete_failure_marks_only_that_nodegroup(db):
     row = db.get_nodegroup_by_uuid(cid, ng.uuid)
     assert (row.status, row.status_reason) == ("DELETE_FAILED", "RuntimeError: drain failed")
     assert db.get_cluster_by_uuid(cid).status == "UPDATE_FAILED"
+
+
+def test_rotate_refused_for_tls_disabled_and_unsupported_drivers(db):
+    from magnum_lite.conductor.handlers import certificate
+    from magnum_lite.drivers import base
+
+    class NoRotate(base.Driver):
+        create_cluster = update_cluster = resize_cluster = delete_cluster = None
+        create_nodegroup = update_nodegroup = delete_nodegroup = None
+
+    NoRotate.__abstractmethods__ = frozenset()
+    cid = seed(db, status="CREATE_COMPLETE")
+    with pytest.raises(exception.NotSupported, match="NoRotate"):
+        certificate.check_rotate(make_hctx(db, NoRotate()), cid)
+    assert db.list_certificates(cid) == []  # nothing touched
+
+    tpl = db.get_cluster_by_uuid(cid).cluster_template_id
+    db.update_cluster_template(tpl, {"tls_disabled": True})
+    with pytest.raises(exception.Invalid, match="TLS disabled"):
+        certificate.check_rotate(make_hctx(db, ScriptedDriver()), cid)
+
+
+def test_rotate_replaces_the_ca_then_calls_the_driver(db):
+    from magnum_lite.conductor import certificates
+    from magnum_lite.conductor.handlers import certificate
+
+    cid = seed(db, status="CREATE_COMPLETE")
+    old_ca = certificates.ensure_cluster_ca(db, cid)[0]
+    seen = []
+
+    class Rotating(ScriptedDriver):
+        def rotate_ca_certificate(self, ctx, cluster, deadline):
+            seen.append(certificates.get_ca(db, cid)[0])
+
+    driver = Rotating()
+    certificate.check_rotate(make_hctx(db, driver), cid)
+    assert certificate.rotate(make_hctx(db, driver), None, cid).status == "UPDATE_COMPLETE"
+    assert seen and seen[0] != old_ca
+    assert certificates.get_ca(db, cid)[0] == seen[0]
