@@ -22,6 +22,7 @@ WORK=$(mktemp -d /tmp/stackdock-demo.XXXXXX)
 chmod 0755 "$WORK"
 LABEL="stackdock.demo=$RUN"
 AIO_PID=""
+VHOST=""
 CLUSTER="demo-$RUN"
 TEMPLATE="demo-swarm-$RUN"
 T0=$SECONDS
@@ -66,6 +67,7 @@ for n in cli.networks.list(filters=flt):
     print(f"[demo] removing leftover network {n.name}")
     n.remove()
 PY
+    if [ -n "$VHOST" ]; then "$CTL" -q delete_vhost "$VHOST" >/dev/null 2>&1 || true; fi
     if [ $rc -eq 0 ]; then rm -rf "$WORK"; else say "kept $WORK for inspection"; fi
     exit $rc
 }
@@ -78,8 +80,14 @@ docker image inspect "$BUSYBOX" >/dev/null 2>&1 || die "$BUSYBOX is missing (run
 PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 TRANSPORT=""
 if "$PY" -c 'import socket; socket.create_connection(("127.0.0.1", 5672), 2)' 2>/dev/null; then
-    TRANSPORT="transport_url = rabbit://guest:guest@127.0.0.1:5672/"
-    say "RabbitMQ answers on 127.0.0.1:5672: using it"
+    # A vhost of its own when rabbitmqctl works here, so no other agent on the broker is used.
+    CTL=$(command -v rabbitmqctl || echo /usr/sbin/rabbitmqctl)
+    if "$CTL" -q add_vhost "stackdock-demo-$RUN" >/dev/null 2>&1 \
+        && "$CTL" -q set_permissions -p "stackdock-demo-$RUN" guest '.*' '.*' '.*' >/dev/null 2>&1; then
+        VHOST="stackdock-demo-$RUN"
+    fi
+    TRANSPORT="transport_url = rabbit://guest:guest@127.0.0.1:5672/$VHOST"
+    say "RabbitMQ answers on 127.0.0.1:5672: using it (vhost ${VHOST:-/})"
 else
     say "no RabbitMQ on 127.0.0.1:5672: using the in-process transport"
 fi

@@ -14,7 +14,6 @@ from __future__ import annotations
 import concurrent.futures
 import io
 import logging
-import os
 import tarfile
 import time
 import uuid
@@ -140,12 +139,10 @@ def raw_swarm(count: int, run: str) -> float:
 def main() -> None:
     # The client logs every 404 of the "is it gone yet" polls; they are expected.
     logging.getLogger("keystoneauth").setLevel(logging.CRITICAL)
-    own_vhost = None
-    if "STACKDOCK_TEST_VHOST" not in os.environ:
-        own_vhost = rabbit.create_vhost()
-        os.environ["STACKDOCK_TEST_VHOST"] = own_vhost
+    # A vhost of its own: agents of other benchmarks must not be picked to host nodes.
+    vhost = rabbit.create_vhost()
     run = uuid.uuid4().hex[:8]
-    stack = BayStack(rabbit.transport_url(), LABEL, run)
+    stack = BayStack(rabbit.transport_url(vhost), LABEL, run)
     try:
         stack.start()
         mc = stack.magnum()
@@ -168,8 +165,7 @@ def main() -> None:
         left = stack.close()
         if left:
             print(f"# bay bench removed leftovers: {left}", flush=True)
-        if own_vhost:
-            rabbit.delete_vhost(own_vhost)
+        rabbit.delete_vhost(vhost)
 
 
 if __name__ == "__main__":
