@@ -24,7 +24,7 @@ from tests.benchmarks.timing import ratio_line, timed
 
 IMAGE = "stackdock/busybox:latest"
 COMMAND = ["sleep", "3600"]
-SEQUENTIAL = 11
+SEQUENTIAL = 15
 CONCURRENT = 10
 ROUNDS = 3
 
