@@ -51,3 +51,4 @@ demo: venv services images
 
 genconfig: venv
 	$(VENV)/bin/oslo-config-generator --config-file etc/stackdock-config-generator.conf
+	$(VENV)/bin/oslo-config-generator --config-file etc/heat-plugins-config-generator.conf
