@@ -74,10 +74,7 @@ class DockerResource(resource.Resource):
         try:
             self.endpoint()
         except docker_client.EndpointNotFound as ex:
-            raise exception.StackValidationFailed(
-                message=str(ex),
-                path=[self.stack.t.RESOURCES, self.name, "properties", self.DOCKER_ENDPOINT],
-            ) from None
+            raise exception.StackValidationFailed(message=str(ex), resource=self) from None
 
     def fail(self, message: str) -> exception.Error:
         return exception.Error(f"{self.type()} {self.name}: {message}")

@@ -61,9 +61,7 @@ class DockerContainer(base.DockerResource):
                 CONF.heat_docker.default_host_ip,
             )
         except ValueError as ex:
-            raise exception.StackValidationFailed(
-                message=str(ex), path=[self.stack.t.RESOURCES, self.name, "properties"]
-            ) from None
+            raise exception.StackValidationFailed(message=str(ex), resource=self) from None
 
     # -- create ----------------------------------------------------------------------------
     def _ensure_image(self, api: Any, image: str, policy: str | None) -> None:
@@ -345,6 +343,8 @@ class DockerContainer(base.DockerResource):
         api = self.docker()
         if newer_id:
             self._ignore_not_found(api.remove_container, newer_id, force=True, v=True)
+        if prev is None:
+            return
         data = prev.data()
         if not prev.resource_id or not data.get("replaced_name"):
             return
