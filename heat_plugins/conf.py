@@ -66,7 +66,11 @@ opts: list[cfg.Opt] = [
     cfg.StrOpt(
         "default_pull_policy",
         default="if_not_present",
-        choices=["always", "if_not_present", "never"],
+        choices=[
+            ("always", "pull before every create"),
+            ("if_not_present", "pull only when the engine lacks the image"),
+            ("never", "the image must already be on the engine"),
+        ],
         help="Image pull policy of containers that do not set image_pull_policy.",
     ),
     cfg.StrOpt(

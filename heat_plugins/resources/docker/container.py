@@ -282,10 +282,7 @@ class DockerContainer(base.DockerResource):
 
         old = {key(n): n for n in before}
         new = {key(n): n for n in after}
-        for k in new:
-            if k not in old:
-                # Same network with new settings: leave it first, then join again.
-                self._disconnect(api, new[k]["network"])
+        # Networks left, or kept with new aliases/addresses (leave, then join again).
         for k, net in old.items():
             if k not in new:
                 self._disconnect(api, net["network"])
