@@ -24,7 +24,6 @@ _base = [
         "admin_or_owner", ADMIN_OR_OWNER, description="An admin or the resource's project."
     ),
     policy.RuleDefault("admin_api", "rule:context_is_admin", description="Admins only."),
-    policy.RuleDefault("deny_cluster_user", "not domain_id:%(trustee_domain_id)s"),
 ]
 
 
