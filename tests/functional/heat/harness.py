@@ -28,12 +28,14 @@ from heat.engine import environment, stack, stack_lock, template
 from oslo_config import cfg
 
 from heat_plugins import client as docker_client
+from heat_plugins import conf as plugin_conf
 from heat_plugins.cmd import install
 
 CONF = cfg.CONF
 TYPES = ("OS::Docker::Container", "DockerInc::Docker::Container", "OS::Docker::Network",
          "OS::Docker::Volume")  # fmt: skip
 
+STACK_TIMEOUT = 10  # minutes, per stack operation
 _lock = threading.Lock()
 _state: dict[str, Any] = {}
 
@@ -100,6 +102,9 @@ class HeatEngine:
                 lock.release()
 
     def apply_config(self, **overrides: Any) -> None:
+        """The engine's settings plus ``overrides`` of [heat_docker]; earlier ones go."""
+        for opt in plugin_conf.opts:
+            CONF.clear_override(opt.dest, group="heat_docker")
         CONF.set_override("deferred_auth_method", "password")
         CONF.set_override("convergence_engine", False)
         # A failed create is final here: no delete-and-retry rounds with back-off.
@@ -118,7 +123,8 @@ class HeatEngine:
         stack.Stack(self.ctx, name, self._template(tmpl, params)).validate()
 
     def create(self, name: str, tmpl: dict, params: dict | None = None) -> stack.Stack:
-        stk = stack.Stack(self.ctx, name, self._template(tmpl, params))
+        # A stack timeout turns a hang into a failed test instead of a stuck CI run.
+        stk = stack.Stack(self.ctx, name, self._template(tmpl, params), timeout_mins=STACK_TIMEOUT)
         stk.validate()
         stk.store()
         self.live[stk.id] = name
@@ -133,7 +139,11 @@ class HeatEngine:
     ) -> stack.Stack:
         current = self.load(stk)
         new = stack.Stack(
-            self.ctx, current.name, self._template(tmpl, params), disable_rollback=not rollback
+            self.ctx,
+            current.name,
+            self._template(tmpl, params),
+            disable_rollback=not rollback,
+            timeout_mins=STACK_TIMEOUT,
         )
         new.validate()
         self._locked(current, lambda: current.update(new))

@@ -129,3 +129,11 @@ def test_named_endpoint_from_configuration(heat_engine, docker_api, run_id):
     finally:
         CONF.clear_override("url", group=group)
         heat_engine.apply_config()
+
+
+def test_privileged_passes_validation_when_the_operator_allows_it(heat_engine, run_id):
+    heat_engine.apply_config(allow_privileged=True)
+    try:
+        heat_engine.validate(f"priv-{run_id}", t.single({"privileged": True}))
+    finally:
+        heat_engine.apply_config()
