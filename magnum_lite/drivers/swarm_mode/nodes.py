@@ -82,16 +82,24 @@ class NodeManager:
 
     # -- placement -----------------------------------------------------------------------
     def place(self, cluster: Any, count: int) -> list[str]:
-        """Hosts for ``count`` new nodes, spread away from the bay's existing ones."""
+        """Hosts for ``count`` new nodes: all on the host of the bay's existing nodes.
+
+        A bay network is a bridge on one host, so a bay lives on one host: a new bay asks the
+        scheduler for one host with room for every node at once.
+        """
+        if count <= 0:
+            return []
         existing = [n.host for n in self.db.list_nodes(cluster_uuid=cluster.uuid) if n.host]
-        return self.scheduler.select_hosts(
-            count,
-            vcpus=CONF.swarm.node_vcpus,
-            memory_mb=CONF.swarm.node_memory_mb,
+        if existing:
+            return [existing[0]] * count
+        host = self.scheduler.select_hosts(
+            1,
+            vcpus=CONF.swarm.node_vcpus * count,
+            memory_mb=CONF.swarm.node_memory_mb * count,
             hypervisor_type="docker",
-            existing=existing,
-            what=f"a node of cluster {cluster.uuid}",
-        )
+            what=f"the {count} nodes of cluster {cluster.uuid}",
+        )[0]
+        return [host] * count
 
     # -- nodes ---------------------------------------------------------------------------
     def reserve(self, cluster: Any, nodegroup: Any, host: str) -> Any:

@@ -54,9 +54,9 @@ def test_create_spawns_in_parallel_inits_master_joins_workers(env):
     assert inits == [("init", master.addresses["api"], master.addresses["ip"])]
     assert len(joins) == 2
     assert all(j[2] == master.addresses["ip"] and j[3] == "WT" for j in joins)
-    # One bay network per host used, made before the spawns; certs per node.
+    # A bay lives on one host (its network is a bridge there), made before the spawns.
     nets = {c[1] for c in compute.calls if c[0] == "ensure_network"}
-    assert nets == {"h1", "h2"}
+    assert nets == {"h1"} and {r.host for r in rows} == {"h1"}
     assert sorted(certs.issued) == sorted(r.name for r in rows)
     inst = compute.instances[master.instance_uuid]
     assert inst["files"]["/etc/stackdock-node/server-cert.pem"] == f"CERT-{master.name}"
@@ -75,6 +75,28 @@ def test_second_master_joins_as_manager(env):
     drv.create_cluster(None, cluster, later())
     tokens = sorted(e[3] for e in fake.log if e[0] == "join")
     assert tokens == ["MT", "MT", "WT"]
+
+
+def test_scale_up_stays_on_the_bay_host(env):
+    drv, db, _, _, _ = env
+    drv.scheduler.hosts_ = ["h2", "h1"]
+    cluster = db.add_cluster(workers=1)
+    drv.create_cluster(None, cluster, later())
+    drv.scheduler.hosts_ = ["h1"]
+    ng = db.list_nodegroups(cluster.uuid, role="worker")[0]
+    db.update_nodegroup(ng.uuid, {"node_count": 3})
+    drv.update_cluster(None, cluster, later())
+    assert {r.host for r in db.list_nodes(cluster_uuid=cluster.uuid)} == {"h2"}
+
+
+def test_one_placement_for_the_whole_bay(env):
+    drv, db, _, _, _ = env
+    asked = []
+    drv.scheduler.select_hosts = lambda count, **kw: asked.append((count, kw)) or ["h1"]
+    cluster = db.add_cluster(workers=4)
+    drv.create_cluster(None, cluster, later())
+    assert len(asked) == 1 and asked[0][0] == 1
+    assert asked[0][1]["vcpus"] == 5 and asked[0][1]["memory_mb"] == 5 * 1024
 
 
 def test_converge_twice_is_a_no_op(env):
