@@ -139,6 +139,7 @@ def raw_swarm(count: int, run: str) -> float:
 def main() -> None:
     # The client logs every 404 of the "is it gone yet" polls; they are expected.
     logging.getLogger("keystoneauth").setLevel(logging.CRITICAL)
+    logging.getLogger("magnumclient").setLevel(logging.CRITICAL)
     # A vhost of its own: agents of other benchmarks must not be picked to host nodes.
     vhost = rabbit.create_vhost()
     run = uuid.uuid4().hex[:8]
