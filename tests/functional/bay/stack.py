@@ -97,6 +97,10 @@ labels = {label_key}:{label_value}
 [image]
 catalog_dir = {self.catalog_dir}
 
+[swarm]
+# Nested engines start slowly on a loaded 2-core CI machine.
+node_ready_timeout = 600
+
 [x509]
 encryption_key = {Fernet.generate_key().decode()}
 key_type = ec
