@@ -77,9 +77,15 @@ class DockerContainer(base.DockerResource):
         if policy == "always" or not present:
             repo, tag = parse_repository_tag(image)
             try:
-                api.pull(repo, tag=tag)
+                output = api.pull(repo, tag=tag)
             except docker_errors.APIError as ex:
                 raise self.fail(f"cannot pull image {image}: {base.explain(ex)}") from None
+            try:
+                api.inspect_image(image)
+            except docker_errors.ImageNotFound:
+                # Some errors arrive inside the pull's progress stream, not as HTTP errors.
+                last = str(output).strip().splitlines()[-1:] or ["no output"]
+                raise self.fail(f"pulling image {image} did not produce it: {last[0]}") from None
 
     def _networks(self, data: dict) -> list[dict]:
         return [n for n in (data.get(cs.NETWORKS) or []) if n and n.get("network")]

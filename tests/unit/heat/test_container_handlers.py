@@ -97,3 +97,26 @@ def test_exit_reports_code_and_last_logs():
             _container()._raise_exited(api, info)
     assert "web exited with code 3" in str(err.value)
     assert "line two" in str(err.value)
+
+
+def test_pull_policy():
+    container = _container()
+    container.type = mock.Mock(return_value="OS::Docker::Container")
+    container.name = "web"
+    api = mock.Mock()
+    with mock.patch("heat_plugins.resources.docker.container.CONF") as conf:
+        conf.heat_docker.default_pull_policy = "if_not_present"
+        container._ensure_image(api, "busybox", None)  # present: no pull
+        api.pull.assert_not_called()
+        container._ensure_image(api, "busybox", "always")
+        api.pull.assert_called_once_with("busybox", tag="latest")
+
+        api.inspect_image.side_effect = docker_errors.ImageNotFound("absent")
+        with pytest.raises(exception.Error, match="not present and image_pull_policy is never"):
+            container._ensure_image(api, "busybox", "never")
+        api.pull.return_value = '{"error": "manifest unknown"}'
+        with pytest.raises(exception.Error, match="did not produce it: .*manifest unknown"):
+            container._ensure_image(api, "busybox:2", None)
+        api.pull.side_effect = _api_error(500, "no such host")
+        with pytest.raises(exception.Error, match="cannot pull image busybox:3: no such host"):
+            container._ensure_image(api, "busybox:3", None)
