@@ -15,6 +15,37 @@ from nova_docker.conf import CONF
 
 LOG = logging.getLogger(__name__)
 
+#: The manager methods clients may call (API 1.0); nothing else is reachable over RPC.
+API_METHODS = (
+    "spawn",
+    "destroy",
+    "reboot",
+    "power_off",
+    "power_on",
+    "pause",
+    "unpause",
+    "suspend",
+    "resume",
+    "snapshot",
+    "get_info",
+    "get_console_output",
+    "list_instances",
+    "get_addresses",
+    "ensure_network",
+    "delete_network",
+    "get_host_report",
+    "ping",
+)
+
+
+class RPCEndpoint:
+    """Exposes only API_METHODS of a manager (not init_host, begin_shutdown, ...)."""
+
+    def __init__(self, manager: manager_module.ComputeManager) -> None:
+        self.target = manager.target
+        for name in API_METHODS:
+            setattr(self, name, getattr(manager, name))
+
 
 class ComputeService:
     """Serves one driver on topic nova-docker-compute, server = ``[compute] host``."""
@@ -37,7 +68,9 @@ class ComputeService:
     def start(self) -> None:
         """init_host (reconcile), then listen for orders, then start heartbeats."""
         self.manager.init_host()
-        self._server = rpc.get_server(self.transport, rpcapi.TOPIC, self.host, [self.manager])
+        self._server = rpc.get_server(
+            self.transport, rpcapi.TOPIC, self.host, [RPCEndpoint(self.manager)]
+        )
         self._server.start()
         self._reporter.start()
         LOG.info(

@@ -6,6 +6,7 @@ import time
 
 import oslo_messaging as messaging
 import pytest
+from oslo_messaging.rpc import dispatcher
 
 from nova_docker import exception
 from nova_docker.common import rpc
@@ -42,6 +43,10 @@ def test_serve_report_and_stop(conf, transport, images, store):
         # Client errors still arrive with their class when marked as expected.
         with pytest.raises(exception.InstanceNotFound):
             api.get_info(None, "svc-host", "no-such-uuid")
+        # Only the API is reachable: not the manager's service methods.
+        with pytest.raises(dispatcher.NoSuchMethod):
+            api._call(None, "svc-host", "begin_shutdown")
+        assert mgr.ping(None)["shutting_down"] is False
     finally:
         assert agent.stop(graceful_timeout=10) is True
         listener.stop()
