@@ -144,11 +144,16 @@ class PeriodicTasks:
     def _watch_one(self, ctxt: Any, cluster: Any, now: datetime.datetime, busy: set) -> None:
         deadline = resume.effective_deadline(self.hctx, cluster)
         if cluster.uuid in busy:
-            # Ours and running: the driver gives up at the deadline itself; if a step hangs
-            # well past it, fail the cluster now (the late result is then discarded).
+            # Ours: the driver gives up at the deadline itself. Only if a step hangs well past
+            # it (and its task has run that long) is the cluster failed here; the late result
+            # is then discarded by the compare-and-set.
+            running = self.runner.running_for(cluster.uuid)
+            grace = OVERRUN_GRACE.total_seconds()
             if (
                 deadline is not None
                 and now >= deadline + OVERRUN_GRACE
+                and running is not None
+                and running >= grace
                 and cluster.status != states.DELETE_IN_PROGRESS
             ):
                 failed = states.failed_for(cluster.status)

@@ -59,6 +59,7 @@ class Runner:
         self._idle = threading.Condition(self._lock)
         self._pending: dict[str, collections.deque[Task]] = {}
         self._active: dict[str, str | None] = {}  # cluster -> kind running (None: between)
+        self._since: dict[str, float] = {}  # cluster -> monotonic start of its running task
         self._ready: queue.Queue[str | None] = queue.Queue()
         self._stopping = threading.Event()
         self._threads = [
@@ -91,6 +92,12 @@ class Runner:
     def busy(self) -> set[str]:
         with self._lock:
             return set(self._active)
+
+    def running_for(self, cluster_uuid: str) -> float | None:
+        """Seconds the cluster's current task has been running (None: not running)."""
+        with self._lock:
+            since = self._since.get(cluster_uuid)
+        return None if since is None else time.monotonic() - since
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no operation runs or waits; False if ``timeout`` passed first."""
@@ -154,7 +161,9 @@ class Runner:
             if pending:
                 task = pending.popleft()
                 self._active[cluster_uuid] = task.kind
+                self._since[cluster_uuid] = time.monotonic()
                 return task
+            self._since.pop(cluster_uuid, None)
             return None
 
     def _finish(self, cluster_uuid: str) -> None:
@@ -200,6 +209,7 @@ class Runner:
                             LOG.exception("Could not release the lock of %s", cluster_uuid)
                     self._active.pop(cluster_uuid, None)
                     self._pending.pop(cluster_uuid, None)
+                    self._since.pop(cluster_uuid, None)
                     self._idle.notify_all()
             if more:
                 self._ready.put(cluster_uuid)

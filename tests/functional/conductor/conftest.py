@@ -30,7 +30,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__)
 #: Small intervals so that timeouts and take-overs happen within seconds.
 SYNC_INTERVAL = 1
 REPORT_INTERVAL = 1
-SERVICE_DOWN_TIME = 6
+SERVICE_DOWN_TIME = 10
 
 
 def wait_for(what: str, fn: Callable[[], Any], timeout: float = 60.0, interval: float = 0.2):

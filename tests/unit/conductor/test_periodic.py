@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import zlib
 
 from magnum_lite.conductor import locks, periodic
@@ -68,3 +69,59 @@ def test_clusters_are_shared_between_live_conductors(db):
     assert not seen["c1"] & seen["c2"]
     expected_c1 = {u for u in uuids if zlib.crc32(u.encode()) % 2 == 0}
     assert seen["c1"] == expected_c1
+
+
+def _past(minutes=5):
+    import datetime
+
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    return now - datetime.timedelta(minutes=minutes)
+
+
+def test_watchdog_fails_a_hanging_operation(db, monkeypatch):
+    import datetime
+    import threading
+
+    from magnum_lite.conductor.runner import Task
+
+    monkeypatch.setattr(periodic, "OVERRUN_GRACE", datetime.timedelta(0))
+    cid = seed(db, status="UPDATE_IN_PROGRESS", deadline=_past())
+    tasks, runner = make(db, HealthDriver(("HEALTHY", {})))
+    gate = threading.Event()
+    runner.submit(cid, Task("update", gate.wait))
+    end = time.monotonic() + 10
+    while runner.running_for(cid) is None:
+        assert time.monotonic() < end
+        time.sleep(0.01)
+    tasks.watchdog(None)
+    row = db.get_cluster_by_uuid(cid)
+    assert row.status == "UPDATE_FAILED"
+    assert row.status_reason.startswith("timed out: the operation passed its deadline")
+    gate.set()
+    assert runner.wait_idle(10)
+    runner.stop(1)
+
+
+def test_watchdog_ends_orphans_and_leaves_live_peers_alone(db):
+    import sqlalchemy as sa
+
+    from magnum_lite.conductor import resume
+    from magnum_lite.db.sqlalchemy import models
+
+    orphan = seed(db, status="CREATE_IN_PROGRESS", deadline=_past())
+    peers = seed(db, status="CREATE_IN_PROGRESS", deadline=_past())
+    db.service_heartbeat("peer", "magnum-conductor")
+    with db.db.writer() as s:
+        s.execute(
+            sa.insert(locks.locks_table).values(
+                cluster_uuid=peers, owner="peer", incarnation="x", acquired_at=models.utcnow()
+            )
+        )
+    tasks, runner = make(db, HealthDriver(("HEALTHY", {})))
+    tasks.heartbeat()
+    tasks.watchdog(None)
+    assert runner.wait_idle(10)
+    row = db.get_cluster_by_uuid(orphan)
+    assert (row.status, row.status_reason) == ("CREATE_FAILED", resume.ORPHAN_REASON)
+    assert db.get_cluster_by_uuid(peers).status == "CREATE_IN_PROGRESS"
+    runner.stop(1)
