@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 import urllib.error
 import urllib.request
@@ -56,8 +57,19 @@ def sweep(api: docker.APIClient, label: str) -> None:
             pass
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _sweep_run_objects(run_id):
+    """Whatever any Heat test of this run left on Docker goes, even after failures."""
+    yield
+    api = docker.APIClient(base_url="unix:///var/run/docker.sock", version="auto", timeout=120)
+    try:
+        sweep(api, f"{TEST_LABEL}={run_id}")
+    finally:
+        api.close()
+
+
 @pytest.fixture(scope="session")
-def heat_engine(test_labels, run_id, docker_api):
+def heat_engine(test_labels, docker_api):
     engine = HeatEngine(test_labels)
     engine.apply_config()
     yield engine
@@ -65,7 +77,7 @@ def heat_engine(test_labels, run_id, docker_api):
         engine.apply_config()
         engine.delete_all()
     finally:
-        sweep(docker_api, f"{TEST_LABEL}={run_id}")
+        shutil.rmtree(engine.work_dir, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
