@@ -154,6 +154,16 @@ key_type = ec
             self._reports.start()
         return any(r["host"] == self.host for r in self._reports.hosts(max_age=10))
 
+    def kill_conductor(self) -> None:
+        """SIGKILL the conductor (only the pid started here)."""
+        proc = self.procs["conductor"]
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+
+    def start_conductor(self) -> None:
+        self._start("conductor", [os.path.join(BINDIR, "magnum-lite-conductor")])
+
     def stop(self) -> None:
         if self._reports is not None:
             self._reports.stop()
