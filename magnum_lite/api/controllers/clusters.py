@@ -368,6 +368,7 @@ def upgrade(req: Any, ident: str) -> Result:
     common.authorize(req, "cluster:update", row.project_id)
     body = validation.check_body(req.json(), "upgrade")
     values = validation.coerce_fields(body, UPGRADE_FIELDS, "upgrade")
+    validation.require(values, "cluster_template")
     common.get_template(req, values["cluster_template"])
     check_update_allowed(row)
     raise exception.NotSupported(

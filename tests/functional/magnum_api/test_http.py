@@ -463,3 +463,18 @@ def test_errors_carry_version_headers(api):
     resp = api.request("GET", "/v1/clusters", version="1.99")
     assert resp.headers["OpenStack-API-Maximum-Version"].endswith(" 1.14")
     assert "OpenStack-API-Version" in resp.headers["Vary"]
+
+
+def test_upgrade_needs_a_template_and_is_not_supported(api, uniq):
+    t = make_template(api, f"up-{uniq}")
+    cid = make_cluster(api, t["uuid"], f"up-{uniq}")
+    path = f"/v1/clusters/{cid}/actions/upgrade"
+    resp = api.request("POST", path, json={"max_batch_size": 1})
+    assert resp.status_code == 400 and "cluster_template" in error_of(resp)["detail"]
+    resp = api.request("POST", path, json={"cluster_template": f"nope-{uniq}"})
+    assert resp.status_code == 404
+    assert api.request("POST", path, json={"cluster_template": t["uuid"]}).status_code == 400
+    assert (
+        api.request("POST", path, json={"cluster_template": t["uuid"]}, version="1.7").status_code
+        == 406
+    )
