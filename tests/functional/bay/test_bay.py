@@ -171,6 +171,21 @@ def test_cluster_lifecycle(stack: BayStack, template: str) -> None:
         bay_containers = _bay_containers(cluster_uuid)
         assert len(bay_containers) == 2, bay_containers
         cli.close()
+
+        # CA rotation: the nodes are rebuilt with certificates of a new CA.
+        stack.cli("ca", "rotate", name)
+        wait_status(stack, cluster_uuid, "UPDATE_COMPLETE")
+        new_dir = os.path.join(workdir, "rotated")
+        os.makedirs(new_dir)
+        rotated = bay_client(stack, name, new_dir)
+        wait_swarm_size(rotated, 2)
+        rotated.close()
+        with (
+            open(os.path.join(workdir, "ca.pem")) as old,
+            open(os.path.join(new_dir, "ca.pem")) as new,
+        ):
+            assert old.read() != new.read()
+        assert len(_bay_containers(cluster_uuid)) == 2
     finally:
         stack.cli("cluster", "delete", name, check=False)
         wait_for(f"cluster {name} gone", lambda: _gone(stack, name), WAIT, 1.0)
