@@ -105,6 +105,26 @@ class LibvirtDriver(driver.ComputeDriver):
         with lock:
             yield
 
+    @contextlib.contextmanager
+    def _operation(self, instance: Any, action: str) -> Iterator[None]:
+        """Locked, with libvirt's errors turned into nova_docker exceptions (RPC-safe)."""
+        with self._locked(instance):
+            try:
+                yield
+            except libvirt.libvirtError as exc:
+                code = exc.get_error_code()
+                if code == libvirt.VIR_ERR_NO_DOMAIN:
+                    raise exception.InstanceNotFound(instance_id=instance.uuid) from exc
+                if code == libvirt.VIR_ERR_OPERATION_INVALID:
+                    raise exception.InstanceInvalidState(
+                        instance_uuid=instance.uuid,
+                        state=exc.get_error_message(),
+                        method=action,
+                    ) from exc
+                raise exception.NovaDockerException(
+                    f"libvirt could not {action} {instance.name}: {exc.get_error_message()}"
+                ) from exc
+
     # -- host -----------------------------------------------------------------------------
     def init_host(self, host: str) -> None:
         lv = self.conf.libvirt
@@ -259,7 +279,7 @@ class LibvirtDriver(driver.ComputeDriver):
                 xml = builder.prepare(self.conf, self.image_service, instance, image, props)
                 dom = self._host.get_connection().defineXML(xml)
                 if power_on:
-                    dom.createWithFlags(0)
+                    Guest(dom).launch()
             except BaseException as exc:
                 self._cleanup_failed_spawn(instance, dom, inst_dir)
                 if isinstance(exc, libvirt.libvirtError):
@@ -301,10 +321,15 @@ class LibvirtDriver(driver.ComputeDriver):
     ) -> None:
         """Power off and undefine; remove the instance's files. Never InstanceNotFound."""
         with self._locked(instance):
-            guest = self._find(instance)  # never another agent's domain
-            if guest is not None:
-                guest.poweroff()
-                guest.undefine()
+            try:
+                guest = self._find(instance)  # never another agent's domain
+                if guest is not None:
+                    guest.poweroff()
+                    guest.undefine()
+            except libvirt.libvirtError as exc:
+                raise exception.NovaDockerException(
+                    f"libvirt could not destroy {instance.name}: {exc.get_error_message()}"
+                ) from exc
             if destroy_disks:
                 self._remove_files(instance)
         with self._locks_guard:
@@ -341,7 +366,7 @@ class LibvirtDriver(driver.ComputeDriver):
         accel_info: Any = None,
         share_info: Any = None,
     ) -> None:
-        with self._locked(instance):
+        with self._operation(instance, "reboot"):
             guest = self._guest(instance)
             if reboot_type == driver.REBOOT_SOFT and self._soft_reboot(guest):
                 return
@@ -349,7 +374,7 @@ class LibvirtDriver(driver.ComputeDriver):
 
     def power_off(self, instance: Any, timeout: int = 0, retry_interval: int = 0) -> None:
         """ACPI shutdown for up to timeout seconds (0: at once), then hard power off."""
-        with self._locked(instance):
+        with self._operation(instance, "power off"):
             guest = self._guest(instance)
             if timeout and guest.libvirt_state() == libvirt.VIR_DOMAIN_RUNNING:
                 deadline = time.monotonic() + timeout
@@ -372,7 +397,7 @@ class LibvirtDriver(driver.ComputeDriver):
         accel_info: Any = None,
         share_info: Any = None,
     ) -> None:
-        with self._locked(instance):
+        with self._operation(instance, "power on"):
             guest = self._guest(instance)
             state = guest.libvirt_state()
             if state == libvirt.VIR_DOMAIN_PAUSED:
@@ -388,14 +413,14 @@ class LibvirtDriver(driver.ComputeDriver):
         )
 
     def pause(self, instance: Any) -> None:
-        with self._locked(instance):
+        with self._operation(instance, "pause"):
             guest = self._guest(instance)
             if guest.libvirt_state() != libvirt.VIR_DOMAIN_RUNNING:
                 raise self._invalid_state(instance, guest, "pause")
             guest.pause()
 
     def unpause(self, instance: Any) -> None:
-        with self._locked(instance):
+        with self._operation(instance, "unpause"):
             guest = self._guest(instance)
             if guest.libvirt_state() != libvirt.VIR_DOMAIN_PAUSED:
                 raise self._invalid_state(instance, guest, "unpause")
@@ -403,7 +428,7 @@ class LibvirtDriver(driver.ComputeDriver):
 
     def suspend(self, context: Any, instance: Any) -> None:
         """Save the guest's memory to disk (managed save) and stop it."""
-        with self._locked(instance):
+        with self._operation(instance, "suspend"):
             guest = self._guest(instance)
             if not guest.is_active():
                 raise self._invalid_state(instance, guest, "suspend")
@@ -417,7 +442,7 @@ class LibvirtDriver(driver.ComputeDriver):
         block_device_info: Any = None,
         share_info: Any = None,
     ) -> None:
-        with self._locked(instance):
+        with self._operation(instance, "resume"):
             guest = self._guest(instance)
             if guest.is_active():
                 raise self._invalid_state(instance, guest, "resume")
@@ -438,7 +463,7 @@ class LibvirtDriver(driver.ComputeDriver):
         return data.decode("utf-8", errors="replace")
 
     def snapshot(self, context: Any, instance: Any, image_id: str, update_task_state: Any) -> None:
-        with self._locked(instance):
+        with self._operation(instance, "snapshot"):
             guest = self._guest(instance)
             snapshot.take(
                 guest,

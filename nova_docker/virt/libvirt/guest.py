@@ -122,9 +122,24 @@ class Guest:
             return None
 
     # -- operations ---------------------------------------------------------------------------
-    def launch(self) -> None:
-        """Start the domain (restoring a managed save if there is one)."""
-        self._domain.createWithFlags(0)
+    def launch(self, attempts: int = 5) -> None:
+        """Start the domain (restoring a managed save if there is one).
+
+        A start can fail transiently while a container that bind-mounts the cgroup
+        filesystem (a docker-in-docker node on a hybrid host) is being created or removed:
+        libvirt then picks that container's mount as the cgroup root and finds it gone.
+        Such failures are retried; any other error is raised at once.
+        """
+        for attempt in range(attempts):
+            try:
+                self._domain.createWithFlags(0)
+                return
+            except libvirt.libvirtError as exc:
+                transient = "cgroup" in (exc.get_error_message() or "")
+                if not transient or attempt == attempts - 1 or self.is_active():
+                    raise
+                LOG.warning("start of %s failed (%s); retrying", self.name, exc)
+                time.sleep(0.5 * (attempt + 1))
 
     def shutdown(self) -> None:
         """Press the ACPI power button (the guest decides what to do)."""

@@ -241,3 +241,32 @@ def test_events_are_filtered_and_delivered_off_the_loop_thread():
     h._on_lifecycle(None, ours, libvirt.VIR_DOMAIN_EVENT_STOPPED, 0, None)
     h.close()
     assert [(e.uuid, e.get_name()) for e in got] == [("u-ours", "Stopped")]
+
+
+def _lv_error(code: int, message: str) -> libvirt.libvirtError:
+    err = libvirt.libvirtError(message)
+    err.err = (code, 0, message, 0, "", None, None, 0, 0)
+    return err
+
+
+@pytest.mark.parametrize(
+    "code,expected",
+    [
+        (libvirt.VIR_ERR_OPERATION_INVALID, exception.InstanceInvalidState),
+        (libvirt.VIR_ERR_NO_DOMAIN, exception.InstanceNotFound),
+        (libvirt.VIR_ERR_SYSTEM_ERROR, exception.NovaDockerException),
+    ],
+)
+def test_libvirt_errors_become_nova_docker_exceptions(drv, code, expected):
+    guest = _guest(state=libvirt.VIR_DOMAIN_SHUTOFF)
+    guest.is_active.return_value = False
+    guest.launch.side_effect = _lv_error(code, "it went wrong")
+    drv._guest = lambda inst: guest
+    with pytest.raises(expected) as info:
+        drv.power_on(None, objects.Instance(), None)
+    assert not isinstance(info.value, libvirt.libvirtError)
+
+
+def test_destroy_never_raises_instance_not_found(drv):
+    drv._find = lambda inst: None
+    drv.destroy(None, objects.Instance(), None, destroy_disks=False)

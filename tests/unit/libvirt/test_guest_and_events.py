@@ -136,3 +136,29 @@ def test_lifecycle_event_mapping(event, detail, transition):
 def test_unreported_events():
     assert events.from_libvirt("u", libvirt.VIR_DOMAIN_EVENT_DEFINED, 0) is None
     assert events.from_libvirt("u", libvirt.VIR_DOMAIN_EVENT_UNDEFINED, 0) is None
+
+
+def _error_msg(code: int, message: str) -> libvirt.libvirtError:
+    err = libvirt.libvirtError(message)
+    err.err = (code, 0, message, 0, "", None, None, 0, 0)
+    return err
+
+
+def test_launch_retries_the_transient_cgroup_failure(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    dom = mock.Mock()
+    dom.isActive.return_value = 0
+    dom.createWithFlags.side_effect = [
+        _error_msg(libvirt.VIR_ERR_SYSTEM_ERROR, "Unable to read from '/x/cgroup.controllers'"),
+        None,
+    ]
+    Guest(dom).launch()
+    assert dom.createWithFlags.call_count == 2
+
+
+def test_launch_raises_other_failures_at_once():
+    dom = mock.Mock()
+    dom.createWithFlags.side_effect = _error_msg(libvirt.VIR_ERR_INTERNAL_ERROR, "bad CPU")
+    with pytest.raises(libvirt.libvirtError, match="bad CPU"):
+        Guest(dom).launch()
+    assert dom.createWithFlags.call_count == 1
