@@ -136,7 +136,7 @@ done
 # Config drive: label cidata / config-2, iso9660 (or vfat), on a CD-ROM or a second disk.
 found=""
 i=0
-while [ -z "$found" ] && [ $i -lt 10 ]; do
+while [ -z "$found" ] && [ $i -lt 60 ]; do
     for dev in /dev/sr[0-9] /dev/vd[a-z] /dev/sd[a-z] /dev/hd[a-z]; do
         [ -b "$dev" ] || continue
         for fs in iso9660 vfat; do
@@ -154,7 +154,8 @@ while [ -z "$found" ] && [ $i -lt 10 ]; do
         [ -n "$found" ] && break
     done
     [ -n "$found" ] && break
-    # CD-ROM/disk probing is asynchronous: give it a few seconds when a device may still come.
+    # CD-ROM/disk probing is asynchronous: wait up to ~30 s (guest time, slow under a loaded
+    # TCG host) while a candidate device exists; give up after ~1.5 s when there is none.
     ls /dev/sr[0-9] /dev/vd[b-z] /dev/sd[a-z] >/dev/null 2>&1 || [ $i -lt 3 ] || break
     i=$((i + 1))
     sleep 0.5

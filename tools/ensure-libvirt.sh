@@ -54,7 +54,14 @@ if [ -f "$QEMU_CONF" ]; then
         printf '# Added by stackdock tools/ensure-libvirt.sh: test-machine setting (see user above).\ngroup = "root"\n' >>"$QEMU_CONF"
         conf_changed=1
     fi
-    [ $conf_changed -eq 1 ] && log "set user/group = root in $QEMU_CONF (test machine)"
+    # Docker-in-docker nodes mount cgroup trees inside their overlays; libvirt's cgroup
+    # probing can pick a dying node's mount and fail a guest start. Test machines don't need
+    # libvirt's cgroup placement, so it is switched off there.
+    if ! grep -Eq '^\s*cgroup_controllers\s*=' "$QEMU_CONF"; then
+        printf '# Added by stackdock tools/ensure-libvirt.sh: test-machine setting (nested docker\n# nodes expose cgroup mounts that libvirt must not pick).\ncgroup_controllers = [ ]\n' >>"$QEMU_CONF"
+        conf_changed=1
+    fi
+    [ $conf_changed -eq 1 ] && log "applied test-machine settings to $QEMU_CONF"
 fi
 
 # daemon_pid NAME PIDFILE...: pid of a live NAME daemon (pid files first), stale pid files removed.
