@@ -249,7 +249,57 @@ class PrivateEngine:
         finally:
             api.close()
 
+    def _container_ids(self) -> list[str]:
+        try:
+            return [d for d in os.listdir(f"{self.data_root}/containers") if len(d) == 64]
+        except OSError:
+            return []
+
+    def _kill_container_processes(self, ids: list[str]) -> None:
+        """Kill processes of our containers (left running if the engine died or live-restored)."""
+        if not ids:
+            return
+
+        def pids() -> list[int]:
+            found = []
+            for entry in os.listdir("/proc"):
+                if not entry.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{entry}/cgroup", encoding="utf-8") as fh:
+                        cgroups = fh.read()
+                except OSError:
+                    continue
+                if any(cid in cgroups for cid in ids):
+                    found.append(int(entry))
+            return found
+
+        for pid in pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        _wait(lambda: not any(_alive(p) for p in pids()), 30)
+
+    def _remove_cgroups(self, ids: list[str]) -> None:
+        """Empty cgroups of our containers that no shim removed (it was killed)."""
+        roots = []
+        with open("/proc/mounts", encoding="utf-8") as fh:
+            for line in fh:
+                fields = line.split()
+                if len(fields) > 2 and fields[2] in ("cgroup", "cgroup2"):
+                    roots.append(_unescape_mount_path(fields[1]))
+        for root in roots:
+            for cid in ids:
+                for path in (f"{root}/docker/{cid}", f"{root}/system.slice/docker-{cid}.scope"):
+                    try:
+                        os.rmdir(path)
+                    except OSError:
+                        pass
+
     def _kill_leftovers(self) -> None:
+        ids = self._container_ids()
+        self._kill_container_processes(ids)
         # The managed containerd and its shims name our exec root on their command lines.
         for pid in pids_mentioning(self.exec_root, self.data_root, self.socket):
             try:
@@ -257,6 +307,7 @@ class PrivateEngine:
             except ProcessLookupError:
                 pass
         _wait(lambda: not any(_alive(p) for p in pids_mentioning(self.exec_root)), 30)
+        self._remove_cgroups(ids)
 
     def _unmount(self) -> None:
         for point in mounts_under(self.data_root, self.exec_root):
