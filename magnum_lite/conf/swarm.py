@@ -54,6 +54,13 @@ opts: list[cfg.Opt] = [
         "(the operation's own deadline still applies).",
     ),
     cfg.FloatOpt(
+        "placement_wait",
+        default=30.0,
+        min=0.0,
+        help="Seconds a new bay's placement retries when the scheduler finds no valid host "
+        "(a conductor that has just started has no capacity report yet).",
+    ),
+    cfg.FloatOpt(
         "drain_timeout",
         default=60.0,
         min=0.0,

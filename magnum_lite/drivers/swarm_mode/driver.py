@@ -202,7 +202,7 @@ class SwarmModeDriver(base.Driver):
         self, context: Any, cluster: Any, template: Any, missing: list[Any], deadline: float
     ) -> None:
         base.check_deadline(deadline, "placing new nodes")
-        hosts = self.nodes.place(cluster, len(missing))
+        hosts = self.nodes.place(cluster, len(missing), deadline)
         for host in sorted(set(hosts)):
             self.nodes.ensure_network(context, cluster, host)
         pairs = zip(missing, hosts, strict=True)

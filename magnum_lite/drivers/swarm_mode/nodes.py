@@ -8,6 +8,7 @@ instance the database does not know about.
 
 from __future__ import annotations
 
+import time
 import uuid as uuidlib
 from typing import Any
 
@@ -15,6 +16,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 import magnum_lite.conf  # noqa: F401  (registers [swarm])
+from magnum_lite.conductor.scheduler import NoValidHost
 from nova_docker import exception as nd_exception
 
 LOG = logging.getLogger(__name__)
@@ -81,25 +83,36 @@ class NodeManager:
             pass
 
     # -- placement -----------------------------------------------------------------------
-    def place(self, cluster: Any, count: int) -> list[str]:
+    def place(self, cluster: Any, count: int, deadline: float | None = None) -> list[str]:
         """Hosts for ``count`` new nodes: all on the host of the bay's existing nodes.
 
         A bay network is a bridge on one host, so a bay lives on one host: a new bay asks the
-        scheduler for one host with room for every node at once.
+        scheduler for one host with room for every node at once. A conductor that has just
+        started has no capacity report yet, so "no valid host" is retried for up to
+        ``[swarm] placement_wait`` seconds (never past the deadline).
         """
         if count <= 0:
             return []
         existing = [n.host for n in self.db.list_nodes(cluster_uuid=cluster.uuid) if n.host]
         if existing:
             return [existing[0]] * count
-        host = self.scheduler.select_hosts(
-            1,
-            vcpus=CONF.swarm.node_vcpus * count,
-            memory_mb=CONF.swarm.node_memory_mb * count,
-            hypervisor_type="docker",
-            what=f"the {count} nodes of cluster {cluster.uuid}",
-        )[0]
-        return [host] * count
+        until = time.monotonic() + CONF.swarm.placement_wait
+        if deadline is not None:
+            until = min(until, deadline)
+        while True:
+            try:
+                host = self.scheduler.select_hosts(
+                    1,
+                    vcpus=CONF.swarm.node_vcpus * count,
+                    memory_mb=CONF.swarm.node_memory_mb * count,
+                    hypervisor_type="docker",
+                    what=f"the {count} nodes of cluster {cluster.uuid}",
+                )[0]
+                return [host] * count
+            except NoValidHost:
+                if time.monotonic() >= until:
+                    raise
+                time.sleep(0.5)
 
     # -- nodes ---------------------------------------------------------------------------
     def reserve(self, cluster: Any, nodegroup: Any, host: str) -> Any:

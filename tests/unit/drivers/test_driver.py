@@ -265,3 +265,40 @@ def test_rotate_ca_rebuilds_every_node(env):
     assert len(after) == 2 and not before & {r.uuid for r in after}
     assert len(compute.instances) == 2
     assert len([e for e in fake.log if e[0] == "init"]) == 2
+
+
+def _no_host():
+    from magnum_lite.conductor.scheduler import NoValidHost
+
+    return NoValidHost(what="nodes", reason="no compute agent has reported in the last 3 s")
+
+
+def test_placement_waits_for_a_first_capacity_report(env, conf):
+    drv, db, _, _, _ = env
+    conf.config(group="swarm", placement_wait=30)
+    answers = [_no_host(), _no_host()]
+
+    def select(count, **kw):
+        if answers:
+            raise answers.pop()
+        return ["h1"]
+
+    drv.scheduler.select_hosts = select
+    cluster = db.add_cluster(workers=1)
+    drv.create_cluster(None, cluster, later())
+    assert not answers and len(db.list_nodes(cluster_uuid=cluster.uuid)) == 2
+
+
+def test_placement_gives_up_after_placement_wait(env, conf):
+    from magnum_lite.conductor.scheduler import NoValidHost
+
+    drv, db, compute, _, _ = env
+    conf.config(group="swarm", placement_wait=0)
+
+    def select(count, **kw):
+        raise _no_host()
+
+    drv.scheduler.select_hosts = select
+    with pytest.raises(NoValidHost, match="reported"):
+        drv.create_cluster(None, db.add_cluster(), later())
+    assert not [c for c in compute.calls if c[0] == "spawn"]
