@@ -148,8 +148,8 @@ for _ in $(seq 1 240); do
     sleep 0.5
 done
 coe service list -f value -c state 2>/dev/null | grep -q '^up$' || die "the conductor did not come up"
-# The agent reports its capacity every second; give the conductor two reports to schedule on.
-sleep 2
+# (The conductor's first capacity report may still be on its way: the driver's placement
+# waits for it, so the create below needs no pause.)
 say "API and conductor are up"
 
 say "creating cluster template $TEMPLATE (coe swarm-mode, server type container)"
