@@ -3,7 +3,9 @@
 The shared engine on /var/run/docker.sock is used by every other test and must never be
 restarted, so restart tests run their own dockerd with everything private: socket, data
 root, exec root (with its own managed containerd), pid file, containerd namespaces, an empty
-daemon.json, no bridge and no iptables/ip-forward changes to the host. Everything it makes
+daemon.json, a bridge interface of its own and no iptables/ip-forward changes to the host.
+(Never ``--bridge none``: dockerd then deletes the host's docker0, which the shared engine
+needs.) Everything it makes
 is recognisable by one short id in its paths, which is how clean-up finds (and only finds)
 what belongs to it.
 """
@@ -101,6 +103,7 @@ class PrivateEngine:
         self.data_root = f"{DATA_ROOT_PARENT}/test-dockerd-{self.id}"
         self.exec_root = f"/tmp/sd-exec-{self.id}"
         self.pidfile = f"/tmp/sd-{self.id}.pid"
+        self.bridge = f"sdbr{self.id}"  # at most 15 characters, as Linux requires
         self.work_dir = tempfile.mkdtemp(prefix=f"sd-dockerd-{self.id}-")
         self.log_path = os.path.join(self.work_dir, "dockerd.log")
         self.config_file = os.path.join(self.work_dir, "daemon.json")
@@ -128,7 +131,7 @@ class PrivateEngine:
             "--containerd-plugins-namespace",
             f"sd-test-{self.id}-plugins",
             "--bridge",
-            "none",
+            self.bridge,
             "--iptables=false",
             "--ip-forward=false",
             "--ip-masq=false",
@@ -174,6 +177,7 @@ class PrivateEngine:
         """Start dockerd and wait until it answers _ping (overlay2, else vfs the first time)."""
         assert not self.running(), "private dockerd already running"
         os.makedirs(DATA_ROOT_PARENT, exist_ok=True)
+        self._ensure_bridge()
         with open(self.log_path, "ab") as log:
             log.write(f"--- start {self.starts + 1}: {' '.join(self.argv())}\n".encode())
             log.flush()
@@ -314,6 +318,22 @@ class PrivateEngine:
             if subprocess.run(["umount", point], capture_output=True).returncode != 0:
                 subprocess.run(["umount", "-l", point], capture_output=True)
 
+    def _ensure_bridge(self) -> None:
+        """The engine's own bridge, on a link-local /24 no test network uses."""
+        if os.path.exists(f"/sys/class/net/{self.bridge}"):
+            return
+        subnet = 10 + int(self.id, 16) % 200
+        for cmd in (
+            ["ip", "link", "add", "name", self.bridge, "type", "bridge"],
+            ["ip", "addr", "add", f"169.254.{subnet}.1/24", "dev", self.bridge],
+            ["ip", "link", "set", self.bridge, "up"],
+        ):
+            subprocess.run(cmd, check=True, capture_output=True, timeout=30)
+
+    def _remove_bridge(self) -> None:
+        if os.path.exists(f"/sys/class/net/{self.bridge}"):
+            subprocess.run(["ip", "link", "del", self.bridge], capture_output=True, timeout=30)
+
     def _remove_dirs(self) -> None:
         self._unmount()
         for path in (self.data_root, self.exec_root):
@@ -330,12 +350,15 @@ class PrivateEngine:
         self.stop()
         self._kill_leftovers()
         self._remove_dirs()
+        self._remove_bridge()
         shutil.rmtree(self.work_dir, ignore_errors=True)
 
     def leftovers(self) -> list[str]:
         """What of this engine still exists (empty after cleanup)."""
         left = [p for p in (self.data_root, self.exec_root, self.socket, self.pidfile)]
         left = [p for p in left if os.path.lexists(p)]
+        if os.path.exists(f"/sys/class/net/{self.bridge}"):
+            left.append(f"bridge {self.bridge}")
         left += [f"mount {m}" for m in mounts_under(self.data_root, self.exec_root)]
         left += [f"pid {p}" for p in pids_mentioning(self.exec_root, self.data_root)]
         return left

@@ -1,8 +1,8 @@
 """Restart the Docker engine under running instances: a new driver finds them again.
 
 The shared engine must never be restarted, so each test runs a private dockerd
-(``private_engine.PrivateEngine``: own socket, data root, exec root and containerd; no bridge,
-so instances use network ``none``), loads stackdock/busybox into it, spawns three instances
+(``private_engine.PrivateEngine``: own socket, data root, exec root, containerd and bridge;
+instances use network ``none``), loads stackdock/busybox into it, spawns three instances
 (running, stopped, paused), stops the engine with SIGTERM, checks that the driver reports
 the outage as HypervisorUnavailable, starts the engine again on the same data root and
 checks what a fresh DockerDriver sees.
@@ -35,6 +35,7 @@ COMMAND = "sh -c 'trap \"exit 0\" TERM; while :; do sleep 1; done'"
 
 @pytest.fixture(params=[False, True], ids=["stop-containers", "live-restore"])
 def engine(request: pytest.FixtureRequest) -> Iterator[PrivateEngine]:
+    host_bridge_before = os.path.exists("/sys/class/net/docker0")
     eng = PrivateEngine(live_restore=request.param)
     try:
         eng.start()
@@ -43,6 +44,8 @@ def engine(request: pytest.FixtureRequest) -> Iterator[PrivateEngine]:
     finally:
         eng.cleanup()
     assert eng.leftovers() == [], f"private engine left {eng.leftovers()}"
+    # The shared engine's docker0 must survive a private engine (it once did not).
+    assert os.path.exists("/sys/class/net/docker0") == host_bridge_before
 
 
 @pytest.fixture
@@ -52,7 +55,7 @@ def engine_conf(conf, engine: PrivateEngine, test_labels, catalog):
         host_url=engine.url,
         labels=test_labels,
         image_pull_policy="never",
-        # The private engine has no bridge: instances get no network at all.
+        # Networking is not what this test is about: instances get no network at all.
         default_network="none",
         stop_timeout=3,
     )
