@@ -22,6 +22,7 @@ from docker import tls
 from oslo_config import cfg
 
 from heat_plugins import conf as plugin_conf
+from nova_docker.common import docker_client
 
 CONF = cfg.CONF
 plugin_conf.register_opts(CONF)
@@ -148,7 +149,7 @@ def get_client(endpoint: Endpoint) -> docker.DockerClient:
     with _lock:
         client = _clients.get(endpoint)
         if client is None:
-            client = docker.DockerClient(
+            client = docker_client.DockerClient(
                 base_url=_base_url(endpoint),
                 version=endpoint.api_version,
                 timeout=endpoint.timeout,

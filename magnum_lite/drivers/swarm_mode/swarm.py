@@ -19,6 +19,7 @@ import docker.tls
 import requests.exceptions
 
 from magnum_lite.drivers import base
+from nova_docker.common import docker_client
 
 SWARM_PORT = 2377
 #: Errors that mean "the engine is not there yet / went away" rather than a bad request.
@@ -65,11 +66,10 @@ def client(endpoint: str, tls: TLSFiles, timeout: int = 60) -> docker.DockerClie
     hostport = endpoint.split("://", 1)[-1]
     # A fixed API version: "auto" would need the engine up before the client exists, and
     # 1.41 (Docker 20.10) is understood by every newer engine too.
-    cli = docker.DockerClient(
+    cli = docker_client.DockerClient(
         base_url=f"https://{hostport}", tls=tls.tls_config(), timeout=timeout, version="1.41"
     )
-    # requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override the session's CA: the bay CA
-    # must win, so the environment is ignored (no proxies either: the endpoint is local).
+    # The endpoint is published on this host: never send it through an environment proxy.
     cli.api.trust_env = False
     return cli
 

@@ -18,6 +18,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from nova_docker import exception
+from nova_docker.common import docker_client
 
 LOG = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class EngineClient:
     def _connect(self) -> docker.APIClient:
         group = self.conf.docker
         try:
-            return docker.APIClient(
+            return docker_client.APIClient(
                 base_url=group.host_url,
                 version=group.api_version or "auto",
                 timeout=group.api_timeout,
