@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ import requests
 from magnum_lite.db.api import Connection
 from magnum_lite.db.sqlalchemy import migration, models
 from tests.benchmarks import timing
-from tests.functional import net
+from tests.functional import net, procs
 
 COUNT = 1000
 SAMPLES = 30
@@ -133,13 +132,7 @@ def main() -> None:
         print(timing.ratio_line("api.clusters_detail_1000.ratio_vs_empty", measured, base))
         session.close()
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=30)
+        procs.stop_process(proc)
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 

@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +28,7 @@ from nova_docker.common import rpc
 from nova_docker.compute import reports
 from nova_docker.conf import CONF
 from nova_docker.image import api as image_api
-from tests.functional import net
+from tests.functional import net, procs
 
 BINDIR = os.path.dirname(sys.executable)
 NODE_IMAGE = "stackdock/swarm-node:latest"
@@ -43,14 +42,7 @@ NODE_PROPERTIES = {
 
 
 def wait_for(what: str, fn: Callable[[], Any], timeout: float = 600.0, interval: float = 0.5):
-    end = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < end:
-        last = fn()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
+    return procs.wait_for(what, fn, timeout, interval)
 
 
 class BayStack:
@@ -169,15 +161,7 @@ key_type = ec
             self._reports.stop()
             self._reports = None
         for name in ("api", "conductor", "compute"):
-            proc = self.procs.get(name)
-            if proc is None or proc.poll() is not None:
-                continue
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=30)
+            procs.stop_process(self.procs.get(name))
         if self.db is not None:
             self.db.dispose()
 

@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,7 +22,7 @@ from cryptography.fernet import Fernet
 
 from magnum_lite.db.sqlalchemy import api as db_sqla
 from magnum_lite.db.sqlalchemy import migration
-from tests.functional import rabbit
+from tests.functional import procs, rabbit
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
@@ -34,14 +33,7 @@ SERVICE_DOWN_TIME = 10
 
 
 def wait_for(what: str, fn: Callable[[], Any], timeout: float = 60.0, interval: float = 0.2):
-    end = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < end:
-        last = fn()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
+    return procs.wait_for(what, fn, timeout, interval)
 
 
 class ConductorProcess:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -12,7 +11,7 @@ import tempfile
 import requests
 
 from magnum_lite.db.sqlalchemy import migration
-from tests.functional import net
+from tests.functional import net, procs
 
 
 def test_wsgi_application_module():
@@ -43,11 +42,5 @@ def test_wsgi_application_module():
         assert resp.status_code == 200 and resp.json() == {"clustertemplates": []}
         assert resp.headers["OpenStack-API-Version"].endswith(" 1.9")
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=30)
+        procs.stop_process(proc)
         shutil.rmtree(tmpdir, ignore_errors=True)
