@@ -31,6 +31,14 @@ opts: list[cfg.Opt] = [
         min=0,
         help="Clusters a project may own when no explicit quota row exists for it.",
     ),
+    cfg.IntOpt(
+        "max_nodes_per_project",
+        default=200,
+        min=0,
+        help="Nodes (masters plus workers, summed over the project's clusters that are not "
+        "being deleted) a project may have when no explicit quota row with resource 'Node' "
+        "exists for it. A stackdock extension: Magnum's quotas only know 'Cluster'.",
+    ),
     cfg.StrOpt(
         "auth_strategy",
         default="noauth",

@@ -55,6 +55,12 @@ SORT_KEYS = (
 )  # fmt: skip
 DEFAULT_CREATE_TIMEOUT = 60
 QUOTA_RESOURCE = "Cluster"
+NODE_QUOTA_RESOURCE = "Node"
+#: Quota resource -> the [api] option giving its default when a project has no row.
+QUOTA_DEFAULTS = {
+    QUOTA_RESOURCE: "max_clusters_per_project",
+    NODE_QUOTA_RESOURCE: "max_nodes_per_project",
+}
 
 
 def min_node_count(req: Any) -> int:
@@ -71,11 +77,16 @@ def _check_node_count(req: Any, value: int, field: str = "node_count") -> None:
         )
 
 
-def _quota_limit(req: Any, project_id: str) -> int:
+def quota_limit(req: Any, project_id: str, resource: str = QUOTA_RESOURCE) -> int:
+    """The project's hard limit for ``resource``, else the [api] default for it."""
     try:
-        return req.db.get_quota(project_id, QUOTA_RESOURCE).hard_limit
+        return req.db.get_quota(project_id, resource).hard_limit
     except exception.QuotaNotFound:
-        return req.conf.api.max_clusters_per_project
+        return int(getattr(req.conf.api, QUOTA_DEFAULTS[resource]))
+
+
+def node_limit(req: Any, project_id: str) -> int:
+    return quota_limit(req, project_id, NODE_QUOTA_RESOURCE)
 
 
 def _labels(template_labels: dict | None, labels: dict | None, merge: bool) -> dict[str, Any]:
@@ -158,7 +169,10 @@ def create(req: Any, body: dict[str, Any], what: str = "cluster") -> models.Clus
          "flavor_id": row["flavor_id"]},
     ]  # fmt: skip
     cluster = req.db.create_cluster(
-        row, nodegroups=nodegroups, max_clusters=_quota_limit(req, project_id)
+        row,
+        nodegroups=nodegroups,
+        max_clusters=quota_limit(req, project_id),
+        max_nodes=node_limit(req, project_id),
     )
     try:
         req.rpc.cluster_create(req.context, cluster_uuid=cluster.uuid, create_timeout=timeout)
@@ -292,6 +306,7 @@ def update(
         {"node_count": node_count, "status": "UPDATE_IN_PROGRESS", "status_reason": None},
         expected_status=row.status,
         nodegroups={worker.uuid: {"node_count": node_count, "status": "UPDATE_IN_PROGRESS"}},
+        max_nodes=node_limit(req, row.project_id),
     )
     req.rpc.cluster_update(req.context, cluster_uuid=row.uuid, rollback=rollback)
     return new
@@ -352,6 +367,7 @@ def resize(req: Any, ident: str) -> Result:
         {"node_count": total, "status": "UPDATE_IN_PROGRESS", "status_reason": None},
         expected_status=row.status,
         nodegroups={nodegroup.uuid: {"node_count": node_count, "status": "UPDATE_IN_PROGRESS"}},
+        max_nodes=node_limit(req, row.project_id),
     )
     req.rpc.cluster_resize(
         req.context,

@@ -17,7 +17,8 @@ QUOTA_FIELDS: dict[str, Field] = {
     "resource": STR,
     "hard_limit": Field("int", minimum=0),
 }
-QUOTA_RESOURCES = ("Cluster",)
+#: "Node" (nodes per project) is a stackdock extension; Magnum only has "Cluster".
+QUOTA_RESOURCES = tuple(clusters.QUOTA_DEFAULTS)
 
 
 # -- mservices ------------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def quota_get(req: Any, project_id: str, resource: str) -> Result:
         return Result(200, views.quota(req.db.get_quota(project_id, resource)))
     except exception.QuotaNotFound:
         # No explicit quota: the default applies (magnum-ui reads this).
-        default = req.conf.api.max_clusters_per_project
+        default = getattr(req.conf.api, clusters.QUOTA_DEFAULTS[resource])
         body = {"project_id": project_id, "resource": resource, "hard_limit": default}
         body.update(id=None, created_at=None, updated_at=None)
         return Result(200, body)

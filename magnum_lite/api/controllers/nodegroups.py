@@ -6,7 +6,7 @@ from typing import Any
 
 from magnum_lite.api import pagination, patch, validation, versions, views
 from magnum_lite.api.app import Result
-from magnum_lite.api.controllers import common
+from magnum_lite.api.controllers import clusters, common
 from magnum_lite.api.validation import DICT, STR, Field
 from magnum_lite.common import exception
 
@@ -121,7 +121,7 @@ def post(req: Any, cluster: str) -> Result:
         "node_taints": values.get("node_taints"),
         "status": "CREATE_IN_PROGRESS",
     }
-    ng = req.db.create_nodegroup(ng_values)
+    ng = req.db.create_nodegroup(ng_values, max_nodes=clusters.node_limit(req, row.project_id))
     req.rpc.nodegroup_create(req.context, cluster_uuid=row.uuid, nodegroup_uuid=ng.uuid)
     return Result(202, views.nodegroup(ng, req.base_url, req.version))
 

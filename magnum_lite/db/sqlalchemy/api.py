@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from magnum_lite.common import exception
-from magnum_lite.db.sqlalchemy import models
+from magnum_lite.db.sqlalchemy import models, node_quota
 from magnum_lite.db.sqlalchemy import query as q
 from magnum_lite.db.sqlalchemy.base import READ_ONLY, check_keys, new_uuid
 from magnum_lite.db.sqlalchemy.support import SupportMixin
@@ -106,30 +106,37 @@ class Connection(SupportMixin):
         values: Mapping[str, Any],
         nodegroups: Iterable[Mapping[str, Any]] = (),
         max_clusters: int | None = None,
+        max_nodes: int | None = None,
     ) -> models.Cluster:
         """Inserts a cluster and its ``nodegroups`` in one transaction.
 
-        With ``max_clusters``, the project's cluster count is checked inside the same
-        transaction and ResourceLimitExceeded (403) raised when the new one would exceed it.
+        With ``max_clusters`` (``max_nodes``), the project's cluster count (node total, see
+        node_quota) is checked inside the same transaction and ResourceLimitExceeded (403)
+        raised when the new cluster would exceed it; nothing is written then.
         """
         c = models.Cluster
         values = new_uuid(values)
         check_keys(c, values, READ_ONLY)
-        ngs = []
+        ng_values = []
         for ng in nodegroups:
             ng = new_uuid(ng)
             ng.setdefault("cluster_id", values["uuid"])
             ng.setdefault("project_id", values.get("project_id"))
             check_keys(models.NodeGroup, ng, READ_ONLY)
-            ngs.append(models.NodeGroup(**ng))
-        cluster = c(**values)
-        try:
+            ng_values.append(ng)
+        project_id = values.get("project_id")
+        added = sum(int(ng.get("node_count") or 0) for ng in ng_values)
+
+        def insert() -> models.Cluster:
+            # Fresh ORM objects per attempt: a deadlock victim's rollback expunges them.
+            cluster = c(**values)
             with self.db.writer() as s:
+                if max_clusters is not None or max_nodes is not None:
+                    node_quota.lock_project(s, project_id)
+                node_quota.enforce(s, project_id, max_nodes, added=added)
                 if max_clusters is not None:
                     count = s.scalar(
-                        sa.select(sa.func.count(c.id)).where(
-                            c.project_id == values.get("project_id")
-                        )
+                        sa.select(sa.func.count(c.id)).where(c.project_id == project_id)
                     )
                     if count + 1 > max_clusters:
                         raise exception.ResourceLimitExceeded(
@@ -137,10 +144,13 @@ class Connection(SupportMixin):
                             f"{max_clusters}. You may delete a cluster to make room for a new one."
                         )
                 s.add(cluster)
-                s.add_all(ngs)
+                s.add_all([models.NodeGroup(**ng) for ng in ng_values])
+            return cluster
+
+        try:
+            return node_quota.retry_on_deadlock(insert)
         except sa_exc.IntegrityError as exc:
             raise exception.ClusterAlreadyExists(uuid=values["uuid"]) from exc
-        return cluster
 
     def get_cluster_by_uuid(self, uuid: str, project_id: str | None = None) -> models.Cluster:
         c = models.Cluster
@@ -193,37 +203,60 @@ class Connection(SupportMixin):
         values: Mapping[str, Any],
         expected_status: str | Iterable[str] | None = None,
         nodegroups: Mapping[str, Mapping[str, Any]] | None = None,
+        max_nodes: int | None = None,
     ) -> models.Cluster:
         """Updates a cluster (and, in the same transaction, nodegroups by uuid).
 
         ``expected_status`` makes it a compare-and-set: when the row's status is not (one
-        of) it, nothing is written and ClusterStatusChanged (409) is raised.
+        of) it, nothing is written and ClusterStatusChanged (409) is raised. With
+        ``max_nodes``, the nodegroups' new node counts are checked against the project's
+        node quota in the same transaction (ResourceLimitExceeded, 403, writes nothing).
         """
         c = models.Cluster
-        with self.db.writer() as s:
-            obj = self._one(
-                s, sa.select(c).where(c.uuid == uuid).with_for_update(),
-                exception.ClusterNotFound(cluster=uuid),
-            )  # fmt: skip
-            if expected_status is not None:
-                expected = (
-                    [expected_status] if isinstance(expected_status, str) else list(expected_status)
-                )
-                if obj.status not in expected:
-                    raise exception.ClusterStatusChanged(
-                        cluster=uuid, status=obj.status, expected=", ".join(expected)
+        project_id = None
+        if max_nodes is not None:
+            # Read before the transaction: the quota lock must be its first statement.
+            with self.db.reader() as s:
+                project_id = s.scalar(sa.select(c.project_id).where(c.uuid == uuid))
+
+        def write() -> models.Cluster:
+            with self.db.writer() as s:
+                if max_nodes is not None:
+                    node_quota.lock_project(s, project_id)
+                obj = self._one(
+                    s, sa.select(c).where(c.uuid == uuid).with_for_update(),
+                    exception.ClusterNotFound(cluster=uuid),
+                )  # fmt: skip
+                if expected_status is not None:
+                    expected = (
+                        [expected_status]
+                        if isinstance(expected_status, str)
+                        else list(expected_status)
                     )
-            self._update_row(s, obj, values)
-            for ng_uuid, ng_values in (nodegroups or {}).items():
-                ng = self._one(
-                    s,
-                    sa.select(models.NodeGroup).where(
-                        models.NodeGroup.uuid == ng_uuid, models.NodeGroup.cluster_id == uuid
-                    ),
-                    exception.NodeGroupNotFound(nodegroup=ng_uuid),
-                )
-                self._update_row(s, ng, ng_values)
-            return obj
+                    if obj.status not in expected:
+                        raise exception.ClusterStatusChanged(
+                            cluster=uuid, status=obj.status, expected=", ".join(expected)
+                        )
+                if max_nodes is not None:
+                    changed = {
+                        ng: int(v["node_count"])
+                        for ng, v in (nodegroups or {}).items()
+                        if v.get("node_count") is not None
+                    }
+                    node_quota.enforce(s, obj.project_id, max_nodes, changed=changed)
+                self._update_row(s, obj, values)
+                for ng_uuid, ng_values in (nodegroups or {}).items():
+                    ng = self._one(
+                        s,
+                        sa.select(models.NodeGroup).where(
+                            models.NodeGroup.uuid == ng_uuid, models.NodeGroup.cluster_id == uuid
+                        ),
+                        exception.NodeGroupNotFound(nodegroup=ng_uuid),
+                    )
+                    self._update_row(s, ng, ng_values)
+                return obj
+
+        return node_quota.retry_on_deadlock(write)
 
     def destroy_cluster(self, uuid: str) -> None:
         """Deletes the cluster with its nodegroups, nodes and certificates."""
@@ -240,8 +273,34 @@ class Connection(SupportMixin):
             s.delete(obj)
 
     # -- nodegroups ------------------------------------------------------------------------
-    def create_nodegroup(self, values: Mapping[str, Any]) -> models.NodeGroup:
+    def create_nodegroup(
+        self, values: Mapping[str, Any], max_nodes: int | None = None
+    ) -> models.NodeGroup:
+        """With ``max_nodes``, checks the project's node quota in the insert's transaction."""
         values = new_uuid(values)
+        if max_nodes is not None:
+            check_keys(models.NodeGroup, values, READ_ONLY)
+            c = models.Cluster
+            with self.db.reader() as s:
+                project_id = s.scalar(
+                    sa.select(c.project_id).where(c.uuid == values.get("cluster_id"))
+                )
+
+            def insert() -> models.NodeGroup:
+                ng = models.NodeGroup(**values)
+                with self.db.writer() as s:
+                    node_quota.lock_project(s, project_id)
+                    added = int(values.get("node_count") or 0)
+                    node_quota.enforce(s, project_id, max_nodes, added=added)
+                    s.add(ng)
+                return ng
+
+            try:
+                return node_quota.retry_on_deadlock(insert)
+            except sa_exc.IntegrityError as exc:
+                raise exception.NodeGroupAlreadyExists(
+                    name=values.get("name"), cluster_id=values.get("cluster_id")
+                ) from exc
         return self._insert(
             models.NodeGroup,
             values,
