@@ -1,4 +1,4 @@
-"""Real heat-engine and Heat API processes for tests, configured in a private directory.
+"""Real heat-engine and heat-wsgi-api processes for tests, configured in a private directory.
 
 The database is a MariaDB database made for the run (dropped at the end): Heat's engine
 writes from many threads and the API reads at the same time, which SQLite cannot take.
@@ -142,14 +142,12 @@ class HeatServices:
         )  # fmt: skip
         self._spawn(
             "engine",
-            [py, "-c", "import sys; from heat.cmd.engine import main; sys.exit(main())",
-             "--config-file", self.conf],
+            [_bin("heat-engine"), "--config-file", self.conf],
         )  # fmt: skip
-        here = os.path.dirname(os.path.abspath(__file__))
         self._spawn(
             "api",
-            [py, os.path.join(here, "heat_api_server.py"), str(self.port), "--config-file",
-             self.conf],
+            [_bin("heat-wsgi-api"), "--host", "127.0.0.1", "--port", str(self.port), "--",
+             "--config-file", self.conf],
         )  # fmt: skip
         self._wait_engine(timeout)
         wait_for_port(self.port, timeout=timeout)
