@@ -165,14 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     common_service.prepare_service(argv, conf)
     from magnum_lite.conductor import service as conductor_service
 
-    stop = threading.Event()
-
-    def _on_signal(signum: int, frame: object) -> None:
-        LOG.info("Signal %d received; stopping", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
+    stop = common_service.stop_event_on_signals()
 
     _upgrade_db(conf)
     url = configured_transport_url(conf)

@@ -7,9 +7,7 @@ get ``[conductor] graceful_shutdown_timeout`` seconds. It never forks.
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 
 from nova_docker.common import service as common_service
 
@@ -30,14 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     common_service.prepare_service(sys.argv[1:] if argv is None else argv, conf)
     from magnum_lite.conductor import service
 
-    stop = threading.Event()
-
-    def _on_signal(signum: int, frame: object) -> None:
-        LOG.info("Signal %d received; stopping", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
+    stop = common_service.stop_event_on_signals()
     svc = service.ConductorService(conf)
     try:
         svc.start()

@@ -7,9 +7,7 @@ had to abandon work at shutdown, 2 for an unknown driver name.
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import threading
 
 from nova_docker.common import service
 
@@ -42,14 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nova-docker-compute: {exc}", file=sys.stderr)
         return 1
 
-    stop = threading.Event()
-
-    def _on_signal(signum: int, frame: object) -> None:
-        LOG.info("Signal %d received; shutting down gracefully", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
+    stop = service.stop_event_on_signals()
 
     agent = compute_service.ComputeService(driver, CONF)
     try:

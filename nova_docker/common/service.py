@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 
 from oslo_config import cfg
@@ -36,3 +37,17 @@ def prepare_service(argv: list[str] | None, conf: cfg.ConfigOpts = cfg.CONF) -> 
     logging.register_options(conf)
     conf(argv or [], project="stackdock", prog=None)
     logging.setup(conf, "stackdock")
+
+
+def stop_event_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT: services finish their work and exit when it is set."""
+    stop = threading.Event()
+    log = logging.getLogger(__name__)
+
+    def _on_signal(signum: int, frame: object) -> None:
+        log.info("Signal %d received; stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    return stop
