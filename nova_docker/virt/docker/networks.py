@@ -103,30 +103,30 @@ def delete(api: Any, name: str) -> None:
         ) from exc
 
 
-def endpoint_config(api: Any, vif: Vif) -> dict[str, Any]:
+def _address_kwargs(vif: Vif) -> dict[str, Any]:
+    """A VIF's fixed addresses as the engine's endpoint arguments.
+
+    Engines before API 1.44 ignore a per-endpoint MAC address (see doc/nova_docker.md); they
+    use the container's.
+    """
     kwargs: dict[str, Any] = {}
     if vif.ipv4:
         kwargs["ipv4_address"] = vif.ipv4
     if vif.ipv6:
         kwargs["ipv6_address"] = vif.ipv6
     if vif.mac:
-        # API 1.44+ takes the MAC per endpoint (older engines use the container's).
         kwargs["mac_address"] = vif.mac
-    return api.create_endpoint_config(**kwargs)
+    return kwargs
+
+
+def endpoint_config(api: Any, vif: Vif) -> dict[str, Any]:
+    return api.create_endpoint_config(**_address_kwargs(vif))
 
 
 def connect(api: Any, container: str, vif: Vif) -> None:
     """Join a container to a VIF's network, with its fixed addresses."""
-    kwargs: dict[str, Any] = {}
-    if vif.ipv4:
-        kwargs["ipv4_address"] = vif.ipv4
-    if vif.ipv6:
-        kwargs["ipv6_address"] = vif.ipv6
-    if vif.mac:
-        # Engines before API 1.44 ignore a MAC address on connect (see doc/nova_docker.md).
-        kwargs["mac_address"] = vif.mac
     try:
-        api.connect_container_to_network(container, vif.network, **kwargs)
+        api.connect_container_to_network(container, vif.network, **_address_kwargs(vif))
     except docker.errors.NotFound as exc:
         message = client.engine_message(exc)
         if "network" in message.lower():
